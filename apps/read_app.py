@@ -1,0 +1,51 @@
+"""Composition root of the read API (queries): Redis and token verification only.
+
+It is built without any Postgres engine, so no query can read the write model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from apps.resources import create_redis
+from common.http import install_plumbing
+from common.settings import Settings
+from common.tokens import AccessTokenVerifier, load_keys
+from read.deps import CONSISTENCY_STATE_HEADER, ReadResources
+from read.routers.users import router as users_router
+from read.stores.users import UsersReadStore
+
+
+def create_read_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = create_redis(settings)
+        keys = load_keys(settings, need_private=False)
+        app.state.resources = ReadResources(
+            settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
+            users=UsersReadStore(redis),
+        )
+        yield
+        await redis.aclose()
+
+    app = FastAPI(title="EduPlatform read API", version="0.1.0", lifespan=lifespan,
+                  description="Queries, answered from Redis read models and the search index.")
+
+    async def redis_ready() -> None:
+        await app.state.resources.redis.ping()
+
+    install_plumbing(app, service="read", max_body_bytes=settings.max_body_bytes,
+                     readiness={"redis": redis_ready})
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_credentials=True, allow_methods=["GET"],
+                           allow_headers=["Authorization", "X-Consistency-Token"],
+                           expose_headers=[CONSISTENCY_STATE_HEADER])
+    app.include_router(users_router)
+    return app

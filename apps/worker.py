@@ -1,0 +1,62 @@
+"""Composition root of the arq worker: projections and mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import func
+from arq.worker import Worker
+from sqlalchemy import text
+
+from apps.resources import arq_settings, create_redis
+from common.probe import ProbeServer
+from common.settings import Settings
+from workers.constants import EMAIL_JOB, PROJECT_JOB
+from workers.jobs import project_event, send_email
+from write.db import create_engine
+
+
+def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+    # arq gives up on its own after max_tries; leave headroom above our dead-letter threshold
+    # so a job whose earlier tries died with a killed worker still reaches the dead-letter store.
+    arq_tries = settings.projection_max_tries + 3
+    timeout = settings.projection_job_timeout_seconds
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings
+        ctx["engine"] = create_engine(settings, pool_size=5)
+        ctx["redis"] = create_redis(settings)
+
+        async def postgres() -> None:
+            async with ctx["engine"].connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        async def redis() -> None:
+            await ctx["redis"].ping()
+
+        if settings.worker_probe_port and not burst:
+            ctx["probe"] = ProbeServer(settings.probe_host, settings.worker_probe_port,
+                                       {"postgres": postgres, "redis": redis})
+            await ctx["probe"].start()
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if "probe" in ctx:
+            await ctx["probe"].stop()
+        await ctx["engine"].dispose()
+        await ctx["redis"].aclose()
+
+    return Worker(
+        functions=[
+            func(project_event, name=PROJECT_JOB, max_tries=arq_tries, timeout=timeout),
+            func(send_email, name=EMAIL_JOB, max_tries=arq_tries, timeout=timeout),
+        ],
+        queue_name=settings.arq_queue_name,
+        redis_settings=arq_settings(settings),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        burst=burst,
+        max_jobs=20,
+        keep_result=3600,
+        handle_signals=not burst,
+        poll_delay=0.05,
+    )

@@ -1,0 +1,50 @@
+"""Composition root of the write API (commands): Postgres engine, token issuer, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from common.http import install_plumbing
+from common.settings import Settings
+from common.tokens import AccessTokenVerifier, load_keys
+from write.db import create_engine, create_sessionmaker
+from write.deps import WriteResources
+from write.identity.router import router as identity_router
+from write.identity.sessions import TokenIssuer
+from write.outbox import CONSISTENCY_HEADER
+
+
+def create_write_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        keys = load_keys(settings, need_private=True)
+        app.state.resources = WriteResources(
+            settings=settings, engine=engine, sessions=create_sessionmaker(engine),
+            issuer=TokenIssuer(settings, keys), verifier=AccessTokenVerifier(settings, keys),
+        )
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="EduPlatform write API", version="0.1.0", lifespan=lifespan,
+                  description="Commands. Every response carries X-Consistency-Token.")
+
+    async def postgres() -> None:
+        async with app.state.resources.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    install_plumbing(app, service="write", max_body_bytes=settings.max_body_bytes,
+                     readiness={"postgres": postgres})
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_credentials=True, allow_methods=["*"], allow_headers=["*"],
+                           expose_headers=[CONSISTENCY_HEADER])
+    app.include_router(identity_router)
+    return app

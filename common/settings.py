@@ -1,0 +1,90 @@
+"""One settings class for every process, read from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    """Typed configuration; secrets never have usable defaults outside development and test."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    environment: Environment = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/edu"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    data_dir: Path = Path(".edu")
+
+    jwt_private_key: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_kid: str = "edu-1"
+    jwt_issuer: str = "eduplatform"
+    jwt_audience: str = "eduplatform-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+    email_token_ttl_seconds: int = Field(default=24 * 3600, ge=300)
+    password_reset_ttl_seconds: int = Field(default=3600, ge=300)
+    email_requests_per_hour: int = Field(default=3, ge=1)
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "EduPlatform <no-reply@eduplatform.local>"
+    web_base_url: str = "http://127.0.0.1:3001"
+
+    arq_queue_name: str = "edu:queue"
+    relay_batch_size: int = Field(default=200, ge=1, le=5000)
+    relay_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_retention_hours: float = Field(default=72.0, gt=0)
+    projection_job_timeout_seconds: int = Field(default=20, ge=1)
+    projection_max_tries: int = Field(default=5, ge=1)
+
+    probe_host: str = "127.0.0.1"
+    worker_probe_port: int = Field(default=9101, ge=0, le=65535)
+    relay_probe_port: int = Field(default=9102, ge=0, le=65535)
+
+    consistency_wait_ms: int = Field(default=2000, ge=0, le=10000)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    redis_max_connections: int = Field(default=50, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        for plain in ("postgres://", "postgresql://"):
+            if value.startswith(plain):
+                return "postgresql+asyncpg://" + value.removeprefix(plain)
+        if not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production" and not (self.jwt_private_key or self.jwt_public_key):
+            raise ValueError(
+                "production needs JWT_PRIVATE_KEY (write side) or JWT_PUBLIC_KEY (read side); "
+                "refusing to start with generated development keys"
+            )
+        return self
+
+    @property
+    def database_url_plain(self) -> str:
+        """The DSN without the SQLAlchemy driver suffix, for asyncpg and psql."""
+        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)

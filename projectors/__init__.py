@@ -1,0 +1,1 @@
+"""Event → read-model updates and rebuilds: small idempotent functions."""

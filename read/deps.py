@@ -1,0 +1,97 @@
+"""Dependencies of the read API, as Annotated aliases. Only Redis and the search index here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.asyncio import Redis
+
+from common.errors import Forbidden, Unauthorized
+from common.settings import Settings
+from common.tokens import AccessClaims, AccessTokenVerifier
+from read.consistency import parse_token, wait_until_applied
+from read.stores.users import UserDoc, UsersReadStore
+
+CONSISTENCY_STATE_HEADER = "X-Consistency"
+
+
+@dataclass
+class ReadResources:
+    """Everything the read API needs, built once by the composition root. No database engine."""
+
+    settings: Settings
+    redis: Redis
+    verifier: AccessTokenVerifier
+    users: UsersReadStore
+
+
+def _resources(request: Request) -> ReadResources:
+    resources: ReadResources = request.app.state.resources
+    return resources
+
+
+Resources = Annotated[ReadResources, Depends(_resources)]
+
+
+def _users(resources: Resources) -> UsersReadStore:
+    return resources.users
+
+
+UsersStore = Annotated[UsersReadStore, Depends(_users)]
+
+
+async def _consistency(
+    resources: Resources,
+    response: Response,
+    token: Annotated[str | None, Header(alias="X-Consistency-Token")] = None,
+) -> None:
+    """Waits for the sender's own change to be projected, or marks the answer stale."""
+    if token is None:
+        return
+    fresh = await wait_until_applied(
+        resources.redis, parse_token(token), resources.settings.consistency_wait_ms
+    )
+    response.headers[CONSISTENCY_STATE_HEADER] = "fresh" if fresh else "stale"
+
+
+Consistent = Annotated[None, Depends(_consistency)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _claims(
+    resources: Resources,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    if credentials is None:
+        raise Unauthorized()
+    return resources.verifier.verify(credentials.credentials)
+
+
+Claims = Annotated[AccessClaims, Depends(_claims)]
+
+
+async def _reader(claims: Claims, users: UsersStore, _: Consistent) -> UserDoc:
+    """The caller's own user document, after any requested consistency wait."""
+    user = await users.get(claims.user_id)
+    if user is None:
+        raise Unauthorized("the account is not known (yet); retry with the consistency token",
+                           code="unknown_account")
+    if user.blocked:
+        raise Forbidden("this account is blocked", code="account_blocked")
+    return user
+
+
+Reader = Annotated[UserDoc, Depends(_reader)]
+
+
+async def _admin(user: Reader) -> UserDoc:
+    if user.role != "admin":
+        raise Forbidden("admins only", code="admin_required")
+    return user
+
+
+AdminReader = Annotated[UserDoc, Depends(_admin)]

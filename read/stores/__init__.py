@@ -1,0 +1,1 @@
+"""Read-model stores: documents in Redis (and, later, the search index)."""

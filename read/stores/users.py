@@ -1,0 +1,161 @@
+"""The users read model: one document per user plus sorted sets for the admin list."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from read.stores.documents import DocumentSpace, IndexEntry
+
+PROJECTION = "users"
+MAX_PREFIX_CANDIDATES = 500
+MAX_OFFSET = 10_000
+
+
+class UserDoc(BaseModel):
+    """What the read side knows about a user (never a password hash or token)."""
+
+    id: UUID
+    email: str
+    name: str
+    role: Literal["student", "teacher", "admin"]
+    teacher_verified: bool
+    email_verified: bool
+    blocked: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @property
+    def pending_teacher(self) -> bool:
+        return self.role == "teacher" and not self.teacher_verified
+
+
+def search_terms(doc: UserDoc) -> set[str]:
+    """Lower-cased prefixes are matched against the email, the full name and each name word."""
+    name = doc.name.lower()
+    return {doc.email.lower(), name, *name.split()}
+
+
+def index_entries(doc: UserDoc) -> list[IndexEntry]:
+    score = doc.created_at.timestamp()
+    member = str(doc.id)
+    sets = ["all", f"role:{doc.role}", f"blocked:{int(doc.blocked)}"]
+    if doc.pending_teacher:
+        sets.append("pending_teacher")
+    entries = [IndexEntry(name, score, member) for name in sets]
+    entries += [IndexEntry("lex", 0, f"{term}\x00{member}") for term in search_terms(doc)]
+    return entries
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    role: str | None = None
+    blocked: bool | None = None
+    pending_teacher: bool = False
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class UserPage:
+    items: list[UserDoc]
+    total: int
+    next_cursor: str | None
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """Opaque cursor → offset; raises ValueError when it was not made by encode_cursor."""
+    if not cursor:
+        return 0
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    if not raw.startswith("o:"):
+        raise ValueError("bad cursor")
+    offset = int(raw[2:])
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValueError("cursor out of range")
+    return offset
+
+
+class UsersReadStore:
+    """Queries over the users projection; used by the read API only."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.space = DocumentSpace(redis, PROJECTION)
+        self.redis = redis
+
+    async def get(self, user_id: str) -> UserDoc | None:
+        doc = await self.space.get_current(user_id)
+        return UserDoc.model_validate(doc) if doc else None
+
+    async def list(self, flt: UserFilter, *, limit: int, offset: int) -> UserPage:
+        gen = await self.space.current_generation()
+        if flt.q:
+            return await self._list_by_prefix(gen, flt, limit=limit, offset=offset)
+        source = await self._filtered_set(gen, flt)
+        total = await self.redis.zcard(source)
+        ids = await self.redis.zrevrange(source, offset, offset + limit - 1)
+        docs = await self.space.get_many(gen, [_s(i) for i in ids])
+        more = offset + limit < total
+        return UserPage([UserDoc.model_validate(d) for d in docs], total,
+                        encode_cursor(offset + limit) if more else None)
+
+    async def _filtered_set(self, gen: int, flt: UserFilter) -> str:
+        sets = [self.space.key(gen, name) for name in _set_names(flt)]
+        if len(sets) == 1:
+            return sets[0]
+        # Intersections are cached a few seconds under a key named by the filter.
+        digest = hashlib.sha1("|".join(sets).encode()).hexdigest()[:16]
+        target = self.space.key(gen, f"tmp:{digest}")
+        if not await self.redis.exists(target):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zinterstore(target, sets, aggregate="MAX")
+                pipe.expire(target, 5)
+                await pipe.execute()
+        return target
+
+    async def _list_by_prefix(self, gen: int, flt: UserFilter, *, limit: int, offset: int
+                              ) -> UserPage:
+        prefix = flt.q.strip().lower() if flt.q else ""
+        members = await self.redis.zrangebylex(
+            self.space.key(gen, "lex"), b"[" + prefix.encode(), b"[" + prefix.encode() + b"\xff",
+            start=0, num=MAX_PREFIX_CANDIDATES,
+        )
+        ids = list(dict.fromkeys(_s(m).rsplit("\x00", 1)[1] for m in members))
+        docs = [UserDoc.model_validate(d) for d in await self.space.get_many(gen, ids)]
+        matching = sorted((d for d in docs if _matches(d, flt)),
+                          key=lambda d: d.created_at, reverse=True)
+        page = matching[offset:offset + limit]
+        more = offset + limit < len(matching)
+        return UserPage(page, len(matching), encode_cursor(offset + limit) if more else None)
+
+
+def _set_names(flt: UserFilter) -> list[str]:
+    names = []
+    if flt.role:
+        names.append(f"role:{flt.role}")
+    if flt.blocked is not None:
+        names.append(f"blocked:{int(flt.blocked)}")
+    if flt.pending_teacher:
+        names.append("pending_teacher")
+    return names or ["all"]
+
+
+def _matches(doc: UserDoc, flt: UserFilter) -> bool:
+    return ((flt.role is None or doc.role == flt.role)
+            and (flt.blocked is None or doc.blocked == flt.blocked)
+            and (not flt.pending_teacher or doc.pending_teacher))
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

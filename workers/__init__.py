@@ -1,0 +1,1 @@
+"""Background processes: the outbox relay and the arq worker (projections, mail)."""

@@ -1,0 +1,12 @@
+"""Queue, job and key names shared by the relay, the worker and the operator commands."""
+
+PROJECT_JOB = "project_event"
+EMAIL_JOB = "send_email"
+DEAD_LETTERS_KEY = "edu:deadletters"
+PROJECTION_STATUS_PREFIX = "edu:proj:status:"
+EMAIL_SENT_PREFIX = "edu:email:sent:"
+
+
+def job_id(job: str, seq: int) -> str:
+    """One arq job per (handler, event): unique, so a re-dispatch never hides a newer event."""
+    return f"{job}:{seq}"

@@ -1,0 +1,106 @@
+"""arq jobs: project an event into every read model, send an email. Both idempotent."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from arq import Retry
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from common.metrics import JOB_DURATION, JOBS, PROJECTION_LAG
+from common.settings import Settings
+from read.consistency import APPLIED_TTL_SECONDS, applied_key
+from workers import dead_letters, mail
+from workers.constants import EMAIL_JOB, EMAIL_SENT_PREFIX, PROJECT_JOB, PROJECTION_STATUS_PREFIX
+from workers.routing import run_projectors
+from write.events import Event, EventEnvelope, UnknownEvent
+
+log = logging.getLogger("edu.worker")
+Context = dict[str, Any]
+
+
+def _decode(body: dict[str, Any]) -> tuple[EventEnvelope, Event]:
+    envelope = EventEnvelope.model_validate(body)
+    return envelope, envelope.event()
+
+
+async def _guarded(ctx: Context, job: str, body: dict[str, Any],
+                   work: Callable[[EventEnvelope, Event], Awaitable[str]]) -> str:
+    """Runs a job: poison → dead letter at once; other failures retry, then dead letter."""
+    settings: Settings = ctx["settings"]
+    started = time.perf_counter()
+    try:
+        try:
+            envelope, event = _decode(body)
+        except (ValidationError, UnknownEvent) as exc:
+            await dead_letters.park(ctx["redis"], job=job, body=body, error=f"poison: {exc}",
+                                    tries=ctx["job_try"])
+            JOBS.labels(job, "dead_letter").inc()
+            return "dead-lettered"
+        try:
+            outcome = await work(envelope, event)
+        except Exception as exc:
+            if ctx["job_try"] >= settings.projection_max_tries:
+                log.exception("%s %s failed for good, dead-lettered", job, envelope.seq)
+                await dead_letters.park(ctx["redis"], job=job, body=body, error=repr(exc),
+                                        tries=ctx["job_try"])
+                JOBS.labels(job, "dead_letter").inc()
+                return "dead-lettered"
+            JOBS.labels(job, "retry").inc()
+            log.warning("%s %s failed (try %s), retrying: %r", job, envelope.seq,
+                        ctx["job_try"], exc)
+            raise Retry(defer=min(0.2 * 2 ** ctx["job_try"], 10)) from exc
+        JOBS.labels(job, "ok").inc()
+        return outcome
+    finally:
+        JOB_DURATION.labels(job).observe(time.perf_counter() - started)
+
+
+async def project_event(ctx: Context, body: dict[str, Any]) -> str:
+    """Applies one event to every subscribed projection, then marks it applied."""
+
+    async def work(envelope: EventEnvelope, event: Event) -> str:
+        names = await run_projectors(event, engine=ctx["engine"], redis=ctx["redis"])
+        await _mark_applied(ctx["redis"], envelope, names)
+        return ",".join(names) or "no projection"
+
+    return await _guarded(ctx, PROJECT_JOB, body, work)
+
+
+async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str]) -> None:
+    now = time.time()
+    lag = max(now - envelope.occurred_at.timestamp(), 0.0)
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.set(applied_key(envelope.seq), 1, ex=APPLIED_TTL_SECONDS)
+        for name in names:
+            pipe.hset(PROJECTION_STATUS_PREFIX + name, mapping={
+                "last_seq": envelope.seq, "last_type": envelope.type,
+                "last_occurred_at": envelope.occurred_at.timestamp(), "last_applied_at": now,
+                "last_lag_seconds": round(lag, 4),
+            })
+            pipe.hincrby(PROJECTION_STATUS_PREFIX + name, "applied_total", 1)
+        await pipe.execute()
+    for name in names:
+        PROJECTION_LAG.labels(name).set(lag)
+
+
+async def send_email(ctx: Context, body: dict[str, Any]) -> str:
+    """Sends the mail an event asks for, at most once per event unless sending fails."""
+
+    async def work(envelope: EventEnvelope, event: Event) -> str:
+        redis: Redis = ctx["redis"]
+        sent_key = f"{EMAIL_SENT_PREFIX}{envelope.seq}"
+        if not await redis.set(sent_key, 1, nx=True, ex=7 * 24 * 3600):
+            return "already sent"
+        try:
+            where = await mail.deliver(mail.compose(event, ctx["settings"]), ctx["settings"])
+        except BaseException:
+            await redis.delete(sent_key)
+            raise
+        return where
+
+    return await _guarded(ctx, EMAIL_JOB, body, work)

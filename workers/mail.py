@@ -1,0 +1,60 @@
+"""Outgoing mail: messages built from events, sent over SMTP (or kept as files without SMTP)."""
+
+from __future__ import annotations
+
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import quote
+
+import aiosmtplib
+
+from common.settings import Settings
+from write.events import Event, PasswordResetEmailRequested, VerificationEmailRequested
+
+SMTP_TIMEOUT_SECONDS = 10
+
+
+def compose(event: Event, settings: Settings) -> EmailMessage:
+    """The message an email event asks for, with the one-time link in it."""
+    if isinstance(event, VerificationEmailRequested):
+        link = f"{settings.web_base_url}/verify-email?token={quote(event.token)}"
+        subject = "Confirm your email for EduPlatform"
+        text = (f"Hello {event.name},\n\nconfirm your email address by opening this link:\n"
+                f"{link}\n\nThe link works once and expires in "
+                f"{settings.email_token_ttl_seconds // 3600} hours.\n")
+    elif isinstance(event, PasswordResetEmailRequested):
+        link = f"{settings.web_base_url}/reset-password?token={quote(event.token)}"
+        subject = "Reset your EduPlatform password"
+        text = (f"Hello {event.name},\n\nsomeone asked to reset your password. If it was you, "
+                f"open this link:\n{link}\n\nThe link works once and expires in "
+                f"{settings.password_reset_ttl_seconds // 60} minutes. If it was not you, "
+                "ignore this message.\n")
+    else:
+        raise ValueError(f"{event.event_type} is not an email event")
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = event.email
+    message["Subject"] = subject
+    message.set_content(text)
+    return message
+
+
+async def deliver(message: EmailMessage, settings: Settings) -> str:
+    """Sends over SMTP; without an SMTP server configured, writes the message to the data folder."""
+    if settings.smtp_host is None:
+        folder = settings.data_dir / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{time.time_ns()}.eml"
+        path.write_bytes(bytes(message))
+        return f"file {Path(path)}"
+    await aiosmtplib.send(
+        message,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        start_tls=settings.smtp_starttls,
+        timeout=SMTP_TIMEOUT_SECONDS,
+    )
+    return f"smtp {settings.smtp_host}:{settings.smtp_port}"

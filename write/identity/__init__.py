@@ -1,0 +1,1 @@
+"""Identity context: users, sessions (refresh-token families), email and reset tokens."""

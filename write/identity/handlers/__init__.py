@@ -1,0 +1,1 @@
+"""One module per identity command; handlers change state and record events, never commit."""

@@ -1,0 +1,79 @@
+"""The transactional outbox and the unit of work that writes state and events in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import Response
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from write.db import Base
+from write.events import Event
+
+CONSISTENCY_HEADER = "X-Consistency-Token"
+NOTIFY_CHANNEL = "edu_outbox"
+
+
+class OutboxEvent(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_undispatched", "id", postgresql_where=text("dispatched_at IS NULL")),
+        Index("ix_events_dispatched_at", "dispatched_at",
+              postgresql_where=text("dispatched_at IS NOT NULL")),
+        {"schema": "outbox"},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID, unique=True, default=uuid.uuid4)
+    type: Mapped[str] = mapped_column(String(120))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    aggregate_type: Mapped[str] = mapped_column(String(60))
+    aggregate_id: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, object]] = mapped_column(JSONB)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def encode_consistency_token(seqs: list[int]) -> str:
+    return "v1." + ".".join(str(s) for s in sorted(seqs))
+
+
+class UnitOfWork:
+    """Owns one command's transaction: handlers add state and events; the endpoint commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._pending: list[OutboxEvent] = []
+
+    def record(self, event: Event) -> None:
+        """Adds the event to the outbox in the same transaction as the state change."""
+        row = OutboxEvent(
+            event_id=uuid.uuid4(),
+            type=event.event_type,
+            schema_version=event.schema_version,
+            aggregate_type=event.aggregate_type,
+            aggregate_id=event.aggregate_id(),
+            payload=event.model_dump(mode="json"),
+        )
+        self.session.add(row)
+        self._pending.append(row)
+
+    async def commit(self) -> str | None:
+        """Commits state and events together; returns the consistency token for the events."""
+        await self.session.flush()
+        seqs = [row.id for row in self._pending]
+        await self.session.commit()
+        self._pending.clear()
+        return encode_consistency_token(seqs) if seqs else None
+
+    async def commit_into(self, response: Response) -> None:
+        """Commits and puts the consistency token on the command's response."""
+        token = await self.commit()
+        if token:
+            response.headers[CONSISTENCY_HEADER] = token
