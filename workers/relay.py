@@ -22,6 +22,7 @@ from common.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_CLEANED, REL
 from common.settings import Settings
 from workers.constants import job_id
 from workers.routing import jobs_for
+from workers.status import publish_relay_status
 from write.events import EventEnvelope
 from write.outbox import NOTIFY_CHANNEL, OutboxEvent
 
@@ -100,6 +101,7 @@ class OutboxRelay:
             ))).one()
         OUTBOX_BACKLOG.set(count)
         OUTBOX_OLDEST_AGE.set(float(oldest))
+        await publish_relay_status(self.queue, int(count), float(oldest))
         return int(count), float(oldest)
 
     async def run(self, stop: asyncio.Event) -> None:

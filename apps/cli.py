@@ -1,0 +1,195 @@
+"""The `edu` command: run the platform and operate it."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import time
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from common.settings import Settings
+
+app = typer.Typer(help="EduPlatform: run the CQRS platform locally and operate it.",
+                  no_args_is_help=True, add_completion=False)
+projections = typer.Typer(help="Inspect read-model projections.", no_args_is_help=True)
+dead_letters_app = typer.Typer(help="Inspect and replay dead-lettered jobs.", no_args_is_help=True)
+app.add_typer(projections, name="projections")
+app.add_typer(dead_letters_app, name="dead-letters")
+console = Console()
+
+
+@app.command()
+def up(
+    seed: Annotated[bool, typer.Option(help="Load the small demo data set.")] = True,
+    write_port: Annotated[int, typer.Option(help="Port of the write API.")] = 8001,
+    read_port: Annotated[int, typer.Option(help="Port of the read API.")] = 8002,
+    embedded: Annotated[bool, typer.Option(
+        help="Always use embedded Postgres and Redis in the data folder.")] = False,
+) -> None:
+    """Start everything: database, migrations, write API, read API, relay, worker, demo data."""
+    from apps.up import Platform
+
+    raise typer.Exit(asyncio.run(Platform(
+        write_port=write_port, read_port=read_port, seed=seed, force_embedded=embedded).run()))
+
+
+@app.command()
+def serve(
+    api: Annotated[str, typer.Argument(help="Which API: 'write' or 'read'.")],
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (default 8001 write, 8002 read).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the write API (commands) or the read API (queries)."""
+    if api not in ("write", "read"):
+        raise typer.BadParameter("choose 'write' or 'read'", param_hint="API")
+    factory = f"apps.{api}_app:create_{api}_app"
+    uvicorn.run(factory, factory=True, host=host, port=port or (8001 if api == "write" else 8002),
+                workers=workers, log_level="info", proxy_headers=False, server_header=False)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (Alembic) to DATABASE_URL."""
+    from apps.local_services import ensure_database
+    from write.migrate import upgrade
+
+    settings = Settings()
+    asyncio.run(ensure_database(settings.database_url))
+    upgrade(settings.database_url)
+    console.print("[green]migrated[/] to the latest revision")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="Admin email.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "Administrator",
+    password: Annotated[str | None, typer.Option(
+        help="Password (prompted when omitted; prefer the prompt).")] = None,
+) -> None:
+    """Create an admin account. Admins are never created over HTTP."""
+    from apps.cli_admin import create_admin_account
+    from common.errors import AppError
+
+    secret = password or getpass.getpass("Password: ")
+    try:
+        user_id = asyncio.run(create_admin_account(Settings(), email=email, name=name,
+                                                   password=secret))
+    except (AppError, ValueError) as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"admin created: {user_id}")
+
+
+@app.command()
+def relay() -> None:
+    """Run the outbox relay (outbox → arq queue) until interrupted."""
+    from apps.relay import run_relay
+
+    asyncio.run(run_relay(Settings()))
+
+
+@app.command()
+def worker() -> None:
+    """Run the arq worker (projections, mail) until interrupted."""
+    from apps.worker import build_worker
+
+    build_worker(Settings()).run()
+
+
+@projections.command("status")
+def projections_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Per projection: last event applied, backlog, lag, dead letters."""
+    from apps.resources import create_redis
+    from workers.status import projection_statuses
+
+    async def read() -> list[dict[str, object]]:
+        settings = Settings()
+        redis = create_redis(settings)
+        try:
+            return [s.__dict__ for s in await projection_statuses(redis, settings.arq_queue_name)]
+        finally:
+            await redis.aclose()
+
+    rows = asyncio.run(read())
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    table = Table("projection", "last event", "applied", "age", "last lag", "outbox backlog",
+                  "queued jobs", "dead letters")
+    for row in rows:
+        applied_at = row["last_applied_at"]
+        age = f"{time.time() - applied_at:.0f}s ago" if isinstance(applied_at, float) else "never"
+        lag = row["last_lag_seconds"]
+        table.add_row(str(row["name"]), f"#{row['last_seq']} {row['last_type'] or ''}",
+                      str(row["applied_total"]), age,
+                      f"{lag * 1000:.0f} ms" if isinstance(lag, float) else "-",
+                      f"{row['outbox_backlog']} (oldest {row['oldest_undispatched_age_seconds']:.1f}s)",
+                      str(row["queued_jobs"]), str(row["dead_letters"]))
+    console.print(table)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 50) -> None:
+    """Show dead-lettered jobs with their error."""
+    from apps.resources import create_redis
+    from workers.dead_letters import list_letters
+
+    async def read() -> list[dict[str, object]]:
+        redis = create_redis(Settings())
+        try:
+            return await list_letters(redis, limit)
+        finally:
+            await redis.aclose()
+
+    letters = asyncio.run(read())
+    if not letters:
+        console.print("no dead letters")
+    for letter in letters:
+        body = letter["body"]
+        event_type = body.get("type") if isinstance(body, dict) else "?"
+        console.print(f"[bold]{letter['id']}[/] {event_type} tries={letter['tries']}: "
+                      f"{letter['error']}")
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    ids: Annotated[list[str] | None, typer.Argument(help="Letter ids (from `list`).")] = None,
+    all_letters: Annotated[bool, typer.Option("--all", help="Replay every letter.")] = False,
+) -> None:
+    """Enqueue dead-lettered jobs again (after fixing what made them fail)."""
+    from apps.resources import create_queue
+    from workers.constants import DEAD_LETTERS_KEY
+    from workers.dead_letters import replay
+
+    async def run() -> list[str]:
+        settings = Settings()
+        queue = await create_queue(settings)
+        try:
+            chosen = list(ids or [])
+            if all_letters:
+                chosen = [k.decode() for k in await queue.hkeys(DEAD_LETTERS_KEY)]
+            return await replay(queue, settings.arq_queue_name, chosen)
+        finally:
+            await queue.aclose()
+
+    if not ids and not all_letters:
+        raise typer.BadParameter("name letter ids or pass --all")
+    replayed = asyncio.run(run())
+    console.print(f"replayed {len(replayed)}: {', '.join(replayed) or '-'}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
