@@ -167,8 +167,7 @@ def dead_letters_replay(
 ) -> None:
     """Enqueue dead-lettered jobs again (after fixing what made them fail)."""
     from apps.resources import create_queue
-    from workers.constants import DEAD_LETTERS_KEY
-    from workers.dead_letters import replay
+    from workers.dead_letters import all_letter_ids, replay
 
     async def run() -> list[str]:
         settings = Settings()
@@ -176,7 +175,7 @@ def dead_letters_replay(
         try:
             chosen = list(ids or [])
             if all_letters:
-                chosen = [k.decode() for k in await queue.hkeys(DEAD_LETTERS_KEY)]
+                chosen = await all_letter_ids(queue)
             return await replay(queue, settings.arq_queue_name, chosen)
         finally:
             await queue.aclose()

@@ -46,7 +46,7 @@ class MailFolder:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content)
         path = self.folder / f"{asyncio.get_running_loop().time():.6f}.eml"
         path.write_bytes(envelope.content)
@@ -62,6 +62,7 @@ class Platform:
     force_embedded: bool
     children: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     services: list[LocalService] = field(default_factory=list)
+    pumps: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def run(self) -> int:
         stop = asyncio.Event()
@@ -133,7 +134,7 @@ class Platform:
             start_new_session=True,
         )
         self.children[name] = process
-        asyncio.create_task(self._pump(name, process))
+        self.pumps.append(asyncio.create_task(self._pump(name, process)))
 
     async def _pump(self, name: str, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None

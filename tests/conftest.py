@@ -5,30 +5,44 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from apps.local_services import ensure_database
+from apps.local_services import LocalService, ensure_database, resolve_postgres, resolve_redis
 from common.settings import Settings
 from common.tokens import generate_private_pem
 from write.migrate import upgrade
 
-TEST_DATABASE_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/edu_test"
-)
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WRITE_TABLES = ("identity.users", "outbox.events")
+# Tests own database `edu_test` and Redis db 15; `edu up` uses `edu` and db 0.
+TEST_DATABASE = "edu_test"
+TEST_REDIS_DB = 15
+EMBEDDED_DIR = Path(__file__).resolve().parent.parent / ".edu-test"
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def services() -> Iterator[tuple[LocalService, LocalService]]:
+    """TEST_DATABASE_URL/TEST_REDIS_URL, else the local servers, else embedded ones."""
+    postgres = resolve_postgres(EMBEDDED_DIR, env_url=os.environ.get("TEST_DATABASE_URL"),
+                                database=TEST_DATABASE)
+    redis = resolve_redis(EMBEDDED_DIR, env_url=os.environ.get("TEST_REDIS_URL"), db=TEST_REDIS_DB)
+    yield postgres, redis
+    postgres.stop()
+    redis.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory,
+             services: tuple[LocalService, LocalService]) -> Settings:
+    postgres, redis = services
     return Settings(
         environment="test",
-        database_url=TEST_DATABASE_URL,
-        redis_url=TEST_REDIS_URL,
+        database_url=postgres.url,
+        redis_url=redis.url,
         data_dir=tmp_path_factory.mktemp("edu-data"),
         jwt_private_key=generate_private_pem(),
         arq_queue_name="edu:test:queue",
@@ -68,8 +82,3 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     await client.flushdb()
     yield client
     await client.aclose()
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"

@@ -51,3 +51,8 @@ async def replay(queue: ArqRedis, queue_name: str, ids: list[str]) -> list[str]:
         replayed.append(letter_key)
     DEAD_LETTERS.set(await queue.hlen(DEAD_LETTERS_KEY))  # type: ignore[misc]
     return replayed
+
+
+async def all_letter_ids(redis: Redis) -> list[str]:
+    keys = await redis.hkeys(DEAD_LETTERS_KEY)  # type: ignore[misc]
+    return [k.decode() if isinstance(k, bytes) else k for k in keys]

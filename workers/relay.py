@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+
 import asyncpg
 from arq.connections import ArqRedis
 from sqlalchemy import RowMapping, func, select, text, update

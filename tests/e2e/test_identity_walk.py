@@ -48,20 +48,24 @@ async def test_register_verify_login_refresh_reuse_reset(platform: Platform) -> 
     p = platform
     registered = await register(p, "ada@example.com")
     body = registered.json()
-    assert body["email"] == "ada@example.com" and body["role"] == "student"
+    assert body["email"] == "ada@example.com"
+    assert body["role"] == "student"
 
     mails = await p.mail.wait_for("ada@example.com", "Confirm your email")
     assert len(mails) == 1
     verified = await p.write.post("/api/auth/verify-email", json={"token": link_token(mails[0])})
     assert verified.status_code == 204
     again = await p.write.post("/api/auth/verify-email", json={"token": link_token(mails[0])})
-    assert again.status_code == 422 and again.json()["error"]["code"] == "token_used"
+    assert again.status_code == 422
+    assert again.json()["error"]["code"] == "token_used"
 
     first = await login(p, "ADA@example.com")
     me = await p.read.get("/api/me", headers={
         **bearer(first), TOKEN: verified.headers[TOKEN]})
-    assert me.status_code == 200 and me.headers["X-Consistency"] == "fresh"
-    assert me.json()["email_verified"] is True and me.json()["role"] == "student"
+    assert me.status_code == 200
+    assert me.headers["X-Consistency"] == "fresh"
+    assert me.json()["email_verified"] is True
+    assert me.json()["role"] == "student"
 
     second = (await p.write.post("/api/auth/refresh",
                                  json={"refresh_token": first["refresh_token"]})).json()
@@ -105,7 +109,8 @@ async def test_forgot_password_is_capped_per_account_per_hour(platform: Platform
                                          json={"email": "cap@example.com"}) for _ in range(6)]
     unknown = await platform.write.post("/api/auth/forgot-password",
                                         json={"email": "ghost@example.com"})
-    assert {a.status_code for a in answers} == {204} and unknown.status_code == 204
+    assert {a.status_code for a in answers} == {204}
+    assert unknown.status_code == 204
     cap = platform.settings.email_requests_per_hour
     await platform.mail.wait_for("cap@example.com", "Reset your", count=cap)
     await asyncio.sleep(1.0)  # give any mail over the cap time to (wrongly) arrive
@@ -130,7 +135,8 @@ async def test_admin_verifies_teacher_and_blocks_user(platform: Platform, engine
 
     verified = await p.write.patch(f"/api/admin/users/{teacher['id']}",
                                    json={"teacher_verified": True}, headers=bearer(admin))
-    assert verified.status_code == 200 and verified.json()["teacher_verified"] is True
+    assert verified.status_code == 200
+    assert verified.json()["teacher_verified"] is True
     blocked = await p.write.patch(f"/api/admin/users/{student['id']}",
                                   json={"blocked": True}, headers=bearer(admin))
     assert blocked.status_code == 200

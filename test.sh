@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every check and test. Installs uv and the locked dependencies when missing. Tests use
+# TEST_DATABASE_URL/TEST_REDIS_URL, else the local Postgres/Redis, else embedded ones in .edu-test/;
+# they never touch the `edu` database that `edu up` uses.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$HOME/.local/bin:$PATH"
+if ! command -v uv >/dev/null 2>&1; then
+  echo "== installing uv"
+  python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+fi
+echo "== installing locked dependencies"
+uv sync --frozen --quiet
+echo "== ruff"
+uv run ruff check .
+echo "== mypy"
+uv run mypy
+echo "== import boundaries"
+uv run lint-imports
+echo "== pytest"
+uv run pytest "$@"
