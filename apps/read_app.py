@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from apps.resources import create_redis
-from common.http import install_plumbing
+from common.http import CONSISTENCY_STATE_HEADER, install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
-from read.deps import CONSISTENCY_STATE_HEADER, ReadResources
+from read.deps import ReadResources
 from read.routers.users import router as users_router
 from read.stores.users import UsersReadStore
 

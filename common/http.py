@@ -20,6 +20,8 @@ from common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 log = logging.getLogger("edu.http")
 
 ReadinessCheck = Callable[[], Awaitable[None]]
+# Set by the read side's consistency wait; copied onto every answer, error answers included.
+CONSISTENCY_STATE_HEADER = "X-Consistency"
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -125,6 +127,9 @@ def install_plumbing(
             response = await call_next(request)
             status = response.status_code
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            state = getattr(request.state, "consistency", None)
+            if state is not None:
+                response.headers[CONSISTENCY_STATE_HEADER] = state
             return response
         finally:
             route = getattr(request.scope.get("route"), "path", "unmatched")

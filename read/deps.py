@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
 
@@ -14,8 +14,6 @@ from common.settings import Settings
 from common.tokens import AccessClaims, AccessTokenVerifier
 from read.consistency import parse_token, wait_until_applied
 from read.stores.users import UserDoc, UsersReadStore
-
-CONSISTENCY_STATE_HEADER = "X-Consistency"
 
 
 @dataclass
@@ -44,8 +42,8 @@ UsersStore = Annotated[UsersReadStore, Depends(_users)]
 
 
 async def _consistency(
+    request: Request,
     resources: Resources,
-    response: Response,
     token: Annotated[str | None, Header(alias="X-Consistency-Token")] = None,
 ) -> None:
     """Waits for the sender's own change to be projected, or marks the answer stale."""
@@ -54,7 +52,8 @@ async def _consistency(
     fresh = await wait_until_applied(
         resources.redis, parse_token(token), resources.settings.consistency_wait_ms
     )
-    response.headers[CONSISTENCY_STATE_HEADER] = "fresh" if fresh else "stale"
+    # The HTTP plumbing puts this on the answer as X-Consistency, errors included.
+    request.state.consistency = "fresh" if fresh else "stale"
 
 
 Consistent = Annotated[None, Depends(_consistency)]

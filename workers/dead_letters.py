@@ -9,8 +9,8 @@ from typing import Any
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
-from common.metrics import DEAD_LETTERS
 from workers.constants import DEAD_LETTERS_KEY
+from workers.metrics import DEAD_LETTERS
 
 
 def letter_id(job: str, seq: int) -> str:

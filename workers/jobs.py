@@ -11,11 +11,11 @@ from arq import Retry
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from common.metrics import JOB_DURATION, JOBS, PROJECTION_LAG
 from common.settings import Settings
 from read.consistency import APPLIED_TTL_SECONDS, applied_key
 from workers import dead_letters, mail
 from workers.constants import EMAIL_JOB, EMAIL_SENT_PREFIX, PROJECT_JOB, PROJECTION_STATUS_PREFIX
+from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG
 from workers.routing import run_projectors
 from write.events import Event, EventEnvelope, UnknownEvent
 

@@ -19,9 +19,9 @@ from arq.connections import ArqRedis
 from sqlalchemy import RowMapping, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from common.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_CLEANED, RELAY_DISPATCHED
 from common.settings import Settings
 from workers.constants import job_id
+from workers.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_CLEANED, RELAY_DISPATCHED
 from workers.routing import jobs_for
 from workers.status import publish_relay_status
 from write.events import EventEnvelope

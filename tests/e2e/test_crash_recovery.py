@@ -1,0 +1,134 @@
+"""Killing the relay and the worker at random moments loses no event and duplicates no effect."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from apps.write_app import create_write_app
+from common.settings import Settings
+from projectors import users
+from read.consistency import applied_key
+from read.stores.documents import DocumentSpace
+from read.stores.users import UserDoc, index_entries
+from tests.builders import outbox_seqs
+from tests.harness import serve
+
+PROCESSES = ("relay", "worker")
+
+
+def child_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    assert settings.jwt_private_key is not None
+    return {**os.environ, "ENVIRONMENT": "test", "DATABASE_URL": settings.database_url,
+            "REDIS_URL": settings.redis_url, "ARQ_QUEUE_NAME": settings.arq_queue_name,
+            "JWT_PRIVATE_KEY": settings.jwt_private_key.get_secret_value(),
+            "DATA_DIR": str(data_dir), "RELAY_POLL_SECONDS": "0.2",
+            "PROJECTION_JOB_TIMEOUT_SECONDS": "2", "WORKER_PROBE_PORT": "0",
+            "RELAY_PROBE_PORT": "0"}
+
+
+class Fleet:
+    """The relay and worker as real OS processes that can be killed with SIGKILL."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs = env, logs
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.kills = 0
+
+    def start(self, name: str) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "apps.cli", name], env=self.env, stdout=log, stderr=log)
+
+    def kill(self, name: str) -> None:
+        self.procs[name].send_signal(signal.SIGKILL)
+        self.procs[name].wait()
+        self.kills += 1
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def chaos(fleet: Fleet, rng: random.Random, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        await asyncio.sleep(rng.uniform(0.3, 1.2))
+        victim = rng.choice(PROCESSES)
+        fleet.kill(victim)
+        await asyncio.sleep(rng.uniform(0.0, 0.4))
+        fleet.start(victim)
+
+
+async def wait_all_applied(redis: Redis, seqs: list[int], timeout: float) -> list[int]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        flags = await redis.mget([applied_key(s) for s in seqs])
+        missing = [seq for seq, flag in zip(seqs, flags, strict=True) if flag is None]
+        if not missing or asyncio.get_running_loop().time() > deadline:
+            return missing
+        await asyncio.sleep(0.25)
+
+
+@pytest.mark.timeout(180)
+async def test_random_kills_of_relay_and_worker_lose_nothing(
+    settings: Settings, engine: AsyncEngine, redis: Redis, tmp_path: Path
+) -> None:
+    seed = random.randrange(1 << 30)
+    print(f"chaos seed {seed}")
+    rng = random.Random(seed)
+    fleet = Fleet(child_env(settings, tmp_path), tmp_path)
+    for name in PROCESSES:
+        fleet.start(name)
+    stop = asyncio.Event()
+    try:
+        async with serve(create_write_app(settings)) as write_url, \
+                httpx.AsyncClient(base_url=write_url, timeout=10) as client:
+            killer = asyncio.create_task(chaos(fleet, rng, stop))
+            for i in range(40):
+                response = await client.post("/api/auth/register", json={
+                    "email": f"crash{i}@example.com", "password": "correct-horse-1",
+                    "name": f"Crash Test {i}", "role": rng.choice(["student", "teacher"])})
+                assert response.status_code == 201, response.text
+                await asyncio.sleep(rng.uniform(0, 0.05))
+            stop.set()
+            await killer
+        seqs = await outbox_seqs(engine)
+        # arq re-runs a job whose worker died once its in-progress lock expires (timeout + 10 s).
+        missing = await wait_all_applied(redis, seqs, timeout=60)
+    finally:
+        stop.set()
+        fleet.stop_all()
+    assert fleet.kills >= 3, "the chaos loop did not get to kill anything"
+    assert missing == [], f"events never projected (seed {seed}): {missing}"
+    assert await users.drift(engine, redis) == {}
+
+    # Exactly once in effect: every index holds each user once, and nothing else.
+    async with engine.connect() as conn:
+        user_count = (await conn.execute(text("SELECT count(*) FROM identity.users"))).scalar_one()
+    space = DocumentSpace(redis, users.NAME)
+    assert await redis.zcard(space.key(1, "all")) == user_count == 40
+    expected_lex = 0
+    for doc_id in [m.decode() for m in await redis.zrange(space.key(1, "all"), 0, -1)]:
+        stored = await space.get_versioned(1, doc_id)
+        assert stored is not None
+        expected_lex += sum(1 for e in index_entries(UserDoc.model_validate(stored[1]))
+                            if e.set_name == "lex")
+    assert await redis.zcard(space.key(1, "lex")) == expected_lex

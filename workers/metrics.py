@@ -1,0 +1,27 @@
+"""Metrics of the relay and the worker; only those processes import this module."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+OUTBOX_BACKLOG = Gauge(
+    "edu_outbox_backlog_events", "Outbox events committed but not yet dispatched to the queue."
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "edu_outbox_oldest_undispatched_age_seconds", "Age of the oldest undispatched outbox event."
+)
+RELAY_DISPATCHED = Counter("edu_relay_dispatched_events_total", "Events moved from outbox to queue.")
+RELAY_CLEANED = Counter("edu_relay_cleaned_events_total", "Dispatched outbox rows deleted.")
+JOBS = Counter(
+    "edu_jobs_total", "Worker jobs by handler and outcome.", ["handler", "outcome"]
+)
+JOB_DURATION = Histogram(
+    "edu_job_duration_seconds", "Worker job duration by handler.", ["handler"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+)
+PROJECTION_LAG = Gauge(
+    "edu_projection_lag_seconds",
+    "Seconds between an event's commit and its projection, for the last applied event.",
+    ["projection"],
+)
+DEAD_LETTERS = Gauge("edu_dead_letters", "Events parked in the dead-letter store.")
