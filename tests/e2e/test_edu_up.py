@@ -1,0 +1,124 @@
+"""`edu up` starts the whole platform, with given servers or embedded ones, and stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+import sqlalchemy
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from apps.local_services import ensure_database, port_answers
+from apps.seed import ADMIN, DEMO_PASSWORD
+from common.net import free_port
+from common.settings import Settings
+
+UP_BANNER = "EduPlatform is up"
+
+
+def start_up(env: dict[str, str], log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int, int]:
+    write_port, read_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "apps.cli", "up", "--write-port", str(write_port),
+         "--read-port", str(read_port), *extra],
+        env={**env, "COLUMNS": "200"}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    return process, write_port, read_port
+
+
+def wait_for_banner(process: subprocess.Popen[bytes], log: Path, timeout: float = 150) -> None:
+    deadline = time.monotonic() + timeout
+    while UP_BANNER not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"edu up did not come up:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+async def demo_admin_sees_itself(write_port: int, read_port: int) -> dict[str, object]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        login = await client.post(f"http://127.0.0.1:{write_port}/api/auth/login",
+                                  json={"email": ADMIN[0], "password": DEMO_PASSWORD})
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        for _ in range(50):
+            me = await client.get(f"http://127.0.0.1:{read_port}/api/me", headers=headers)
+            if me.status_code == 200:
+                users = await client.get(f"http://127.0.0.1:{read_port}/api/admin/users",
+                                         headers=headers)
+                return {"me": me.json(), "users": users.json()}
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"the admin never appeared in the read model: {me.text}")
+
+
+def stop(process: subprocess.Popen[bytes], log: Path) -> int:
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError(f"edu up did not stop on Ctrl-C:\n{log.read_text()}") from None
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "JWT_PRIVATE_KEY")}
+    return {**env, "DATA_DIR": str(tmp_path / "data"), "WORKER_PROBE_PORT": str(free_port()),
+            "RELAY_PROBE_PORT": str(free_port())}
+
+
+@pytest.mark.timeout(240)
+async def test_edu_up_with_given_servers(settings: Settings, tmp_path: Path) -> None:
+    database_url = settings.database_url.rsplit("/", 1)[0] + "/edu_up_test"
+    await ensure_database(database_url)
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        for schema in ("identity", "outbox"):
+            await conn.execute(sqlalchemy.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await conn.execute(sqlalchemy.text("DROP TABLE IF EXISTS public.alembic_version"))
+    await engine.dispose()
+    redis_url = settings.redis_url.rsplit("/", 1)[0] + "/14"
+    client = aioredis.Redis.from_url(redis_url)
+    await client.flushdb()
+    await client.aclose()
+
+    env = {**base_env(tmp_path), "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    log = tmp_path / "up.log"
+    process, write_port, read_port = start_up(env, log)
+    try:
+        await asyncio.to_thread(wait_for_banner, process, log)
+        seen = await demo_admin_sees_itself(write_port, read_port)
+    finally:
+        code = stop(process, log)
+    output = log.read_text(errors="replace")
+    assert "postgres (env)" in output
+    assert "redis (env)" in output
+    assert seen["me"]["role"] == "admin"  # type: ignore[index]
+    assert seen["users"]["total"] == 5  # type: ignore[index]
+    assert code == 0, output
+    assert not port_answers("127.0.0.1", write_port)
+    assert not port_answers("127.0.0.1", read_port)
+
+
+@pytest.mark.timeout(300)
+async def test_edu_up_embedded_without_any_server(tmp_path: Path) -> None:
+    log = tmp_path / "up.log"
+    process, write_port, read_port = start_up(base_env(tmp_path), log, "--embedded")
+    try:
+        await asyncio.to_thread(wait_for_banner, process, log)
+        seen = await demo_admin_sees_itself(write_port, read_port)
+    finally:
+        code = stop(process, log)
+    output = log.read_text(errors="replace")
+    assert "postgres (embedded)" in output
+    assert "redis (embedded)" in output
+    assert seen["me"]["email"] == ADMIN[0]  # type: ignore[index]
+    assert code == 0, output
+    assert list((tmp_path / "data" / "mail").glob("*.eml")), "verification mails were not kept"
