@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from common.logs import configure_logging
 from common.settings import Settings
 
 app = typer.Typer(help="EduPlatform: run the CQRS platform locally and operate it.",
@@ -92,6 +93,7 @@ def relay() -> None:
     """Run the outbox relay (outbox → arq queue) until interrupted."""
     from apps.relay import run_relay
 
+    configure_logging()
     asyncio.run(run_relay(Settings()))
 
 
@@ -100,6 +102,7 @@ def worker() -> None:
     """Run the arq worker (projections, mail) until interrupted."""
     from apps.worker import build_worker
 
+    configure_logging()
     build_worker(Settings()).run()
 
 

@@ -1,0 +1,72 @@
+"""The `edu` CLI as an operator uses it: help everywhere, create-admin, status, dead letters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from common.settings import Settings
+from tests.builders import envelopes, register
+from workers.jobs import project_event
+
+COMMANDS = [[], ["up"], ["serve"], ["migrate"], ["create-admin"], ["relay"], ["worker"],
+            ["projections"], ["projections", "status"], ["dead-letters"],
+            ["dead-letters", "list"], ["dead-letters", "replay"]]
+
+
+def edu(settings: Settings, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "ARQ_QUEUE_NAME": settings.arq_queue_name, "DATA_DIR": str(tmp_path),
+           "ENVIRONMENT": "test", "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "apps.cli", *args], env=env, text=True,
+                          capture_output=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "edu")
+def test_every_command_has_help(settings: Settings, tmp_path: Path, command: list[str]) -> None:
+    result = edu(settings, tmp_path, *command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+async def test_create_admin_refuses_weak_passwords_and_duplicates(
+    settings: Settings, engine: AsyncEngine, redis: Redis, tmp_path: Path
+) -> None:
+    weak = edu(settings, tmp_path, "create-admin", "--email", "boss@example.com",
+               "--password", "short")
+    assert weak.returncode == 1
+    assert "refused" in weak.stdout
+    made = edu(settings, tmp_path, "create-admin", "--email", "boss@example.com",
+               "--password", "long-enough-123")
+    assert made.returncode == 0, made.stdout + made.stderr
+    again = edu(settings, tmp_path, "create-admin", "--email", "BOSS@example.com",
+                "--password", "long-enough-123")
+    assert again.returncode == 1
+    assert "already registered" in again.stdout
+
+
+async def test_projection_status_reports_the_last_applied_event(
+    settings: Settings, engine: AsyncEngine, redis: Redis, tmp_path: Path
+) -> None:
+    await register(engine, settings, email="status@example.com")
+    bodies = await envelopes(engine)
+    ctx = {"settings": settings, "engine": engine, "redis": redis, "job_try": 1}
+    for body in bodies:
+        await project_event(ctx, body)
+    result = edu(settings, tmp_path, "projections", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    (users,) = json.loads(result.stdout)
+    assert users["name"] == "users"
+    assert users["applied_total"] == 2
+    assert users["last_seq"] == bodies[-1]["seq"]
+    assert users["dead_letters"] == 0
+    table = edu(settings, tmp_path, "projections", "status")
+    assert "users" in table.stdout
+    assert edu(settings, tmp_path, "dead-letters", "list").stdout.strip() == "no dead letters"
