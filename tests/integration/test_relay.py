@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -86,3 +87,59 @@ async def test_backlog_counts_undispatched_and_cleanup_keeps_recent_rows(
             "UPDATE outbox.events SET dispatched_at = now() - interval '100 hours'"))
     assert await relay.cleanup() == 2
     assert await outbox_seqs(engine) == []
+
+
+async def wait_dispatched(engine: AsyncEngine, *, within: float) -> bool:
+    """True once no outbox row is waiting; gives up after `within` seconds."""
+    for _ in range(int(within / 0.05)):
+        async with engine.connect() as conn:
+            waiting = (await conn.execute(text(
+                "SELECT count(*) FROM outbox.events WHERE dispatched_at IS NULL"))).scalar_one()
+        if waiting == 0:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_notify_wakes_the_relay_long_before_its_poll(
+    engine: AsyncEngine, settings: Settings, queue: ArqRedis
+) -> None:
+    sleepy = settings.model_copy(update={"relay_poll_seconds": 120.0})
+    relay = OutboxRelay(engine, queue, sleepy)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.5)  # first cycle done; now it sleeps until woken
+        await register(engine, settings, email="wake@example.com")
+        woke = await wait_dispatched(engine, within=10)
+    finally:
+        stop.set()
+        await running
+    assert woke, "the relay slept through NOTIFY"
+
+
+async def test_a_dropped_listen_connection_falls_back_to_polling_and_reconnects(
+    engine: AsyncEngine, settings: Settings, queue: ArqRedis
+) -> None:
+    relay = OutboxRelay(engine, queue, settings.model_copy(update={"relay_poll_seconds": 0.3}))
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.5)
+        async with engine.begin() as conn:
+            killed = (await conn.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND datname = current_database()"))).scalar_one()
+        assert killed == 1
+        await register(engine, settings, email="poll@example.com")
+        dispatched = await wait_dispatched(engine, within=10)
+        await asyncio.sleep(0.5)
+        async with engine.connect() as conn:
+            listening = (await conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND datname = current_database()"))).scalar_one()
+    finally:
+        stop.set()
+        await running
+    assert dispatched
+    assert listening == 1
