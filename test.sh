@@ -4,13 +4,7 @@
 # they never touch the `edu` database that `edu up` uses.
 set -euo pipefail
 cd "$(dirname "$0")"
-export PATH="$HOME/.local/bin:$PATH"
-if ! command -v uv >/dev/null 2>&1; then
-  echo "== installing uv"
-  python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
-fi
-echo "== installing locked dependencies"
-uv sync --frozen --quiet
+source tools/ensure-uv.sh
 echo "== ruff"
 uv run ruff check .
 echo "== mypy"

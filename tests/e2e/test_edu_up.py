@@ -67,6 +67,19 @@ def stop(process: subprocess.Popen[bytes], log: Path) -> int:
         raise AssertionError(f"edu up did not stop on Ctrl-C:\n{log.read_text()}") from None
 
 
+async def run_up(env: dict[str, str], log: Path, *extra: str) -> tuple[dict[str, object], int]:
+    """Starts `edu up`, checks the demo admin end to end, presses Ctrl-C; returns what it saw."""
+    process, write_port, read_port = start_up(env, log, *extra)
+    try:
+        await asyncio.to_thread(wait_for_banner, process, log)
+        seen = await demo_admin_sees_itself(write_port, read_port)
+    finally:
+        code = stop(process, log)
+    assert not port_answers("127.0.0.1", write_port)
+    assert not port_answers("127.0.0.1", read_port)
+    return seen, code
+
+
 def base_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "JWT_PRIVATE_KEY")}
@@ -91,31 +104,19 @@ async def test_edu_up_with_given_servers(settings: Settings, tmp_path: Path) -> 
 
     env = {**base_env(tmp_path), "DATABASE_URL": database_url, "REDIS_URL": redis_url}
     log = tmp_path / "up.log"
-    process, write_port, read_port = start_up(env, log)
-    try:
-        await asyncio.to_thread(wait_for_banner, process, log)
-        seen = await demo_admin_sees_itself(write_port, read_port)
-    finally:
-        code = stop(process, log)
+    seen, code = await run_up(env, log)
     output = log.read_text(errors="replace")
     assert "postgres (env)" in output
     assert "redis (env)" in output
     assert seen["me"]["role"] == "admin"  # type: ignore[index]
     assert seen["users"]["total"] == 5  # type: ignore[index]
     assert code == 0, output
-    assert not port_answers("127.0.0.1", write_port)
-    assert not port_answers("127.0.0.1", read_port)
 
 
 @pytest.mark.timeout(300)
 async def test_edu_up_embedded_without_any_server(tmp_path: Path) -> None:
     log = tmp_path / "up.log"
-    process, write_port, read_port = start_up(base_env(tmp_path), log, "--embedded")
-    try:
-        await asyncio.to_thread(wait_for_banner, process, log)
-        seen = await demo_admin_sees_itself(write_port, read_port)
-    finally:
-        code = stop(process, log)
+    seen, code = await run_up(base_env(tmp_path), log, "--embedded")
     output = log.read_text(errors="replace")
     assert "postgres (embedded)" in output
     assert "redis (embedded)" in output
