@@ -127,17 +127,23 @@ def projections_status(
         console.print_json(json.dumps(rows))
         return
     table = Table("projection", "last event", "applied", "age", "last lag", "outbox backlog",
-                  "queued jobs", "dead letters")
+                  "relay seen", "queued jobs", "dead letters")
     for row in rows:
         applied_at = row["last_applied_at"]
-        age = f"{time.time() - applied_at:.0f}s ago" if isinstance(applied_at, float) else "never"
+        age = _ago(applied_at)
         lag = row["last_lag_seconds"]
         table.add_row(str(row["name"]), f"#{row['last_seq']} {row['last_type'] or ''}",
                       str(row["applied_total"]), age,
                       f"{lag * 1000:.0f} ms" if isinstance(lag, float) else "-",
                       f"{row['outbox_backlog']} (oldest {row['oldest_undispatched_age_seconds']:.1f}s)",
+                      _ago(row["relay_reported_at"]),
                       str(row["queued_jobs"]), str(row["dead_letters"]))
     console.print(table)
+
+
+def _ago(moment: object) -> str:
+    """How long ago a Unix time was; a relay seen long ago is not running."""
+    return f"{time.time() - moment:.0f}s ago" if isinstance(moment, float) else "never"
 
 
 @dead_letters_app.command("list")

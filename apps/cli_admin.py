@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from pydantic import EmailStr, TypeAdapter
+
 from common.settings import Settings
 from write.db import create_engine, create_sessionmaker
 from write.identity.commands import check_password_strength
@@ -14,6 +16,7 @@ from write.outbox import UnitOfWork
 
 async def create_admin_account(settings: Settings, *, email: str, name: str, password: str) -> str:
     """Creates an admin (email verified); returns the new user id."""
+    email = TypeAdapter(EmailStr).validate_python(email)
     check_password_strength(password)
     engine = create_engine(settings, pool_size=1)
     try:

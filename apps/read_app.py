@@ -35,7 +35,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         await redis.aclose()
 
     app = FastAPI(title="EduPlatform read API", version="0.1.0", lifespan=lifespan,
-                  description="Queries, answered from Redis read models and the search index.")
+                  description="Queries, answered from the Redis read models only.")
 
     async def redis_ready() -> None:
         await app.state.resources.redis.ping()

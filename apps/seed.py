@@ -5,9 +5,11 @@ Everything except the admin goes through the write API, so the demo exercises th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import httpx
+import jwt
 
 from apps.cli_admin import create_admin_account
 from common.errors import Conflict
@@ -22,25 +24,35 @@ STUDENTS = [("student@example.com", "Alex Student", "student"),
 
 
 async def seed_demo(write_url: str, settings: Settings, *, log: Callable[[str], None]) -> None:
-    """Idempotent: accounts that already exist are left as they are."""
-    try:
+    """Idempotent: accounts that already exist are left as they are; missing ones are added."""
+    with contextlib.suppress(Conflict):
         await create_admin_account(settings, email=ADMIN[0], name=ADMIN[1], password=DEMO_PASSWORD)
-    except Conflict:
-        log("demo data already present")
-        return
     async with httpx.AsyncClient(base_url=write_url, timeout=10) as client:
-        ids = {}
+        created = 0
         for email, name, role in [TEACHER, *STUDENTS]:
             response = await client.post("/api/auth/register", json={
                 "email": email, "password": DEMO_PASSWORD, "name": name, "role": role})
-            response.raise_for_status()
-            ids[email] = response.json()["id"]
+            if response.status_code != 409:
+                response.raise_for_status()
+                created += 1
+        if created == 0:
+            log("demo data already present")
+            return
         login = await client.post("/api/auth/login",
                                   json={"email": ADMIN[0], "password": DEMO_PASSWORD})
         login.raise_for_status()
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        verified = await client.patch(f"/api/admin/users/{ids[TEACHER[0]]}",
+        teacher = await client.post("/api/auth/login",
+                                    json={"email": TEACHER[0], "password": DEMO_PASSWORD})
+        teacher.raise_for_status()
+        teacher_id = _subject(teacher.json()["access_token"])
+        verified = await client.patch(f"/api/admin/users/{teacher_id}",
                                       json={"teacher_verified": True}, headers=headers)
         verified.raise_for_status()
     log(f"demo accounts (password {DEMO_PASSWORD}): {ADMIN[0]} (admin), {TEACHER[0]} "
         f"(verified teacher), " + ", ".join(email for email, _, _ in STUDENTS))
+
+
+def _subject(access_token: str) -> str:
+    """The user id in our own freshly issued token (only read, never trusted for access)."""
+    return str(jwt.decode(access_token, options={"verify_signature": False})["sub"])

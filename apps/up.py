@@ -25,7 +25,7 @@ from apps.local_services import (
 )
 from apps.seed import seed_demo
 from common.net import free_port
-from common.settings import Settings
+from common.settings import Settings, asyncpg_url
 from common.tokens import load_keys
 from write.migrate import upgrade
 
@@ -101,12 +101,13 @@ class Platform:
             redis = await asyncio.to_thread(resolve_redis, data_dir,
                                             env_url=os.environ.get("REDIS_URL"))
         self.services = [postgres, redis]
+        database_url = asyncpg_url(postgres.url)
         say("edu", f"postgres ({postgres.source}) {postgres.url}")
         say("edu", f"redis ({redis.source}) {redis.url}")
-        await ensure_database(postgres.url)
-        await asyncio.to_thread(upgrade, postgres.url)
+        await ensure_database(database_url)
+        await asyncio.to_thread(upgrade, database_url)
         say("edu", "migrations applied")
-        env = {**os.environ, "DATABASE_URL": postgres.url, "REDIS_URL": redis.url,
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis.url,
                "DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
         load_keys(Settings(**_lower(env)), need_private=True)  # one key pair for all processes
         sink = None
@@ -161,8 +162,10 @@ class Platform:
         say("edu", "[bold green]EduPlatform is up[/]")
         say("edu", f"write API  http://127.0.0.1:{self.write_port}/docs  (commands)")
         say("edu", f"read API   http://127.0.0.1:{self.read_port}/docs  (queries)")
+        settings = Settings(**_lower(env))
         say("edu", f"metrics    http://127.0.0.1:{self.write_port}/metrics, "
-                   f"http://127.0.0.1:{self.read_port}/metrics, worker :9101, relay :9102")
+                   f"http://127.0.0.1:{self.read_port}/metrics, "
+                   f"worker :{settings.worker_probe_port}, relay :{settings.relay_probe_port}")
         say("edu", f"mail       {env.get('SMTP_HOST')}:{env.get('SMTP_PORT')}")
         say("edu", "Ctrl-C stops everything")
 

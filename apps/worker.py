@@ -12,7 +12,9 @@ from apps.resources import arq_settings, create_redis
 from common.probe import ProbeServer
 from common.settings import Settings
 from workers.constants import EMAIL_JOB, PROJECT_JOB
+from workers.dead_letters import all_letter_ids
 from workers.jobs import project_event, send_email
+from workers.metrics import DEAD_LETTERS
 from write.db import create_engine
 
 
@@ -20,12 +22,13 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     # arq gives up on its own after max_tries; leave headroom above our dead-letter threshold
     # so a job whose earlier tries died with a killed worker still reaches the dead-letter store.
     arq_tries = settings.projection_max_tries + 3
-    timeout = settings.projection_job_timeout_seconds
+    timeout = settings.projection_job_timeout_seconds + 5  # the job's own deadline comes first
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["engine"] = create_engine(settings, pool_size=5)
         ctx["redis"] = create_redis(settings)
+        DEAD_LETTERS.set(len(await all_letter_ids(ctx["redis"])))
 
         async def postgres() -> None:
             async with ctx["engine"].connect() as conn:

@@ -34,7 +34,7 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
         await engine.dispose()
 
     app = FastAPI(title="EduPlatform write API", version="0.1.0", lifespan=lifespan,
-                  description="Commands. Every response carries X-Consistency-Token.")
+                  description="Commands. A command that changes state answers with X-Consistency-Token.")
 
     async def postgres() -> None:
         async with app.state.resources.engine.connect() as conn:

@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.errors import AppError, PayloadTooLarge
+from common.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 log = logging.getLogger("edu.http")
@@ -28,6 +28,7 @@ _HTTP_CODES = {
     405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
 }
+INVALID_JSON_MESSAGE = "request body is not valid JSON"
 
 
 def error_response(status: int, code: str, message: str, *, fields: Mapping[str, str] | None = None,
@@ -53,7 +54,7 @@ async def _on_validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
-        return error_response(400, "invalid_json", "request body is not valid JSON")
+        return error_response(400, "invalid_json", INVALID_JSON_MESSAGE)
     fields: dict[str, str] = {}
     for e in errors:
         fields.setdefault(_field_name(tuple(e.get("loc", ()))), str(e.get("msg", "invalid value")))
@@ -71,8 +72,13 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal_error", "internal server error")
 
 
-class BodyLimitMiddleware:
-    """Refuses request bodies over a byte limit before any handler reads them."""
+class RequestBodyGuard:
+    """Admits a request body only if it is JSON (UTF-8) within a byte limit, before any handler runs.
+
+    The body is read here, up to the limit, and replayed to the app: a limit enforced inside the
+    app's `receive` would surface as a body-parsing error (400) instead of 413 when the client
+    sends no Content-Length (chunked transfer).
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -82,27 +88,81 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self._refuse(self._too_large(), scope, receive, send)
             return
+        try:
+            body = await self._read_body(receive)
+        except PayloadTooLarge as exc:
+            await self._refuse(exc, scope, receive, send)
+            return
+        if body is None:  # the client went away; nobody to answer
+            return
+        refusal = _refusal_of_body(body, headers.get(b"content-type"))
+        if refusal is not None:
+            await self._refuse(refusal, scope, receive, send)
+            return
+        await self.app(scope, _replaying(body, receive), send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
         received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
+            if message["type"] != "http.request":
+                return None
+            chunk: bytes = message.get("body", b"")
+            received += len(chunk)
             if received > self.max_bytes:
-                raise PayloadTooLarge(f"request body exceeds {self.max_bytes} bytes")
-            return message
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
-        await self.app(scope, limited_receive, send)
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"request body exceeds {self.max_bytes} bytes")
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413, "payload_too_large", f"request body exceeds {self.max_bytes} bytes"
-        )
+    @staticmethod
+    async def _refuse(error: AppError, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(error.status, error.code, error.message, fields=error.fields,
+                                  headers=error.headers)
         await response(scope, receive, send)
+
+
+def _refusal_of_body(body: bytes, content_type: bytes | None) -> AppError | None:
+    """Why a (size-checked) body is refused, if it is: not declared as JSON, or not UTF-8."""
+    if not body:
+        return None
+    if not _is_json_media_type(content_type):
+        return UnsupportedMediaType("request body must be JSON (Content-Type: application/json)")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return BadRequest(INVALID_JSON_MESSAGE, code="invalid_json")
+    return None
+
+
+def _is_json_media_type(content_type: bytes | None) -> bool:
+    media_type = (content_type or b"").split(b";", 1)[0].strip().lower()
+    return media_type == b"application/json" or (
+        media_type.startswith(b"application/") and media_type.endswith(b"+json")
+    )
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app the buffered body once, then the client's later messages."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def install_plumbing(
@@ -112,7 +172,7 @@ def install_plumbing(
     max_body_bytes: int,
     readiness: Mapping[str, ReadinessCheck],
 ) -> None:
-    """Adds error handlers, the body limit, RED metrics and /healthz, /readyz, /metrics."""
+    """Adds error handlers, the request-body guard, RED metrics and /healthz, /readyz, /metrics."""
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
@@ -138,7 +198,7 @@ def install_plumbing(
                 time.perf_counter() - started
             )
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(RequestBodyGuard, max_bytes=max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -11,6 +11,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Environment = Literal["development", "test", "production"]
 
 
+def asyncpg_url(url: str) -> str:
+    """A Postgres URL with the asyncpg driver SQLAlchemy and Alembic use here."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+asyncpg://" + url.removeprefix(plain)
+    if not url.startswith("postgresql+asyncpg://"):
+        raise ValueError("DATABASE_URL must be a postgresql:// URL")
+    return url
+
+
 class Settings(BaseSettings):
     """Typed configuration; secrets never have usable defaults outside development and test."""
 
@@ -61,12 +71,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _asyncpg_driver(cls, value: str) -> str:
-        for plain in ("postgres://", "postgresql://"):
-            if value.startswith(plain):
-                return "postgresql+asyncpg://" + value.removeprefix(plain)
-        if not value.startswith("postgresql+asyncpg://"):
-            raise ValueError("DATABASE_URL must be a postgresql:// URL")
-        return value
+        return asyncpg_url(value)
 
     @field_validator("redis_url")
     @classmethod

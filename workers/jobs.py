@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,9 @@ async def _guarded(ctx: Context, job: str, body: dict[str, Any],
             JOBS.labels(job, "dead_letter").inc()
             return "dead-lettered"
         try:
-            outcome = await work(envelope, event)
+            # Our deadline fires before arq's: arq neither retries nor reports a job it times out.
+            async with asyncio.timeout(settings.projection_job_timeout_seconds):
+                outcome = await work(envelope, event)
         except Exception as exc:
             if ctx["job_try"] >= settings.projection_max_tries:
                 log.exception("%s %s failed for good, dead-lettered", job, envelope.seq)

@@ -23,6 +23,7 @@ class ProjectionStatus:
     applied_total: int
     outbox_backlog: int
     oldest_undispatched_age_seconds: float
+    relay_reported_at: float | None
     queued_jobs: int
     dead_letters: int
 
@@ -50,6 +51,7 @@ async def projection_statuses(redis: Redis, queue_name: str) -> list[ProjectionS
             applied_total=int(raw.get("applied_total", 0)),
             outbox_backlog=int(_s(relay.get(b"backlog", b"0"))),
             oldest_undispatched_age_seconds=float(_s(relay.get(b"oldest_age_seconds", b"0"))),
+            relay_reported_at=float(_s(relay[b"updated_at"])) if b"updated_at" in relay else None,
             queued_jobs=queued,
             dead_letters=dead,
         ))

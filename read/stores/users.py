@@ -106,22 +106,20 @@ class UsersReadStore:
         total = await self.redis.zcard(source)
         ids = await self.redis.zrevrange(source, offset, offset + limit - 1)
         docs = await self.space.get_many(gen, [_s(i) for i in ids])
-        more = offset + limit < total
         return UserPage([UserDoc.model_validate(d) for d in docs], total,
-                        encode_cursor(offset + limit) if more else None)
+                        _next_cursor(offset, limit, total))
 
     async def _filtered_set(self, gen: int, flt: UserFilter) -> str:
         sets = [self.space.key(gen, name) for name in _set_names(flt)]
         if len(sets) == 1:
             return sets[0]
-        # Intersections are cached a few seconds under a key named by the filter.
+        # Recomputed on every request (never served stale); the key only lives a few seconds.
         digest = hashlib.sha1("|".join(sets).encode()).hexdigest()[:16]
         target = self.space.key(gen, f"tmp:{digest}")
-        if not await self.redis.exists(target):
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.zinterstore(target, sets, aggregate="MAX")
-                pipe.expire(target, 5)
-                await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zinterstore(target, sets, aggregate="MAX")
+            pipe.expire(target, 5)
+            await pipe.execute()
         return target
 
     async def _list_by_prefix(self, gen: int, flt: UserFilter, *, limit: int, offset: int
@@ -136,8 +134,12 @@ class UsersReadStore:
         matching = sorted((d for d in docs if _matches(d, flt)),
                           key=lambda d: d.created_at, reverse=True)
         page = matching[offset:offset + limit]
-        more = offset + limit < len(matching)
-        return UserPage(page, len(matching), encode_cursor(offset + limit) if more else None)
+        return UserPage(page, len(matching), _next_cursor(offset, limit, len(matching)))
+
+
+def _next_cursor(offset: int, limit: int, total: int) -> str | None:
+    following = offset + limit
+    return encode_cursor(following) if following < total and following <= MAX_OFFSET else None
 
 
 def _set_names(flt: UserFilter) -> list[str]:

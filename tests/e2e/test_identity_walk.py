@@ -111,6 +111,9 @@ async def test_forgot_password_is_capped_per_account_per_hour(platform: Platform
                                         json={"email": "ghost@example.com"})
     assert {a.status_code for a in answers} == {204}
     assert unknown.status_code == 204
+    # Nothing in the answer may tell a known account from an unknown one.
+    assert "X-Consistency-Token" not in answers[0].headers
+    assert answers[0].content == unknown.content
     cap = platform.settings.email_requests_per_hour
     await platform.mail.wait_for("cap@example.com", "Reset your", count=cap)
     await asyncio.sleep(1.0)  # give any mail over the cap time to (wrongly) arrive

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -68,3 +69,26 @@ async def test_failing_projection_retries_then_parks_and_replay_projects_it(
     assert len(jobs) == 1
     assert await project_event(ctx_for(settings, engine, redis), jobs[0].args[0]) == "users"
     assert await users.drift(engine, redis) == {}
+
+
+async def test_a_hanging_projection_is_retried_not_dropped(
+    settings: Settings, engine: AsyncEngine, redis: Redis
+) -> None:
+    await register(engine, settings, email="hang@example.com")
+    body = (await envelopes(engine))[0]
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(3600)
+
+    blackhole = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = blackhole.sockets[0].getsockname()[1]
+    hanging = create_async_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/db",
+                                  connect_args={"timeout": 60})
+    quick = settings.model_copy(update={"projection_job_timeout_seconds": 1})
+    try:
+        with pytest.raises(Retry):
+            await project_event(ctx_for(quick, hanging, redis), body)
+    finally:
+        blackhole.close()
+        await hanging.dispose()
+    assert await dead_letters.list_letters(redis) == []

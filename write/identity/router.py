@@ -74,18 +74,18 @@ async def verify_email_endpoint(cmd: VerifyEmail, uow: WriteSession, response: R
 
 @router.post("/auth/resend-verification", status_code=NO_CONTENT)
 async def resend_verification_endpoint(cmd: RequestEmail, uow: WriteSession,
-                                       settings: AppSettings, response: Response) -> None:
+                                       settings: AppSettings) -> None:
     """Send the verification mail again (always 204; capped per account per hour)."""
     await email.resend_verification(uow, cmd, settings)
-    await uow.commit_into(response)
+    await uow.commit()  # no consistency token: its presence would tell that the account exists
 
 
 @router.post("/auth/forgot-password", status_code=NO_CONTENT)
 async def forgot_password_endpoint(cmd: RequestEmail, uow: WriteSession,
-                                   settings: AppSettings, response: Response) -> None:
+                                   settings: AppSettings) -> None:
     """Mail a password-reset link (always 204; capped per account per hour)."""
     await email.forgot_password(uow, cmd, settings)
-    await uow.commit_into(response)
+    await uow.commit()  # no consistency token: its presence would tell that the account exists
 
 
 @router.post("/auth/reset-password", status_code=NO_CONTENT)

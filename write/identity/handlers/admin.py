@@ -7,6 +7,7 @@ import uuid
 from common.errors import Conflict, Invalid, NotFound
 from write.events import UserAccessChanged, UserRegistered
 from write.identity.commands import ChangeUserAccess, UserAccess
+from write.identity.handlers.register import email_taken
 from write.identity.models import User
 from write.identity.sessions import revoke_all_sessions
 from write.identity.users import user_by_email, user_by_id
@@ -54,7 +55,7 @@ async def change_user_access(
 async def create_admin(uow: UnitOfWork, *, email: str, name: str, password_hash: str) -> User:
     """The operator's way to make the first admin (never reachable over HTTP)."""
     if await user_by_email(uow, email) is not None:
-        raise Conflict("this email is already registered", code="email_taken")
+        raise email_taken()
     user = User(id=uuid.uuid4(), email=email, name=name, password_hash=password_hash, role="admin",
                 teacher_verified=False, email_verified=True, blocked=False, version=1)
     uow.session.add(user)

@@ -17,13 +17,15 @@ from write.identity.secrets import hash_password
 from write.identity.users import user_by_email
 from write.outbox import UnitOfWork
 
-EMAIL_TAKEN = Conflict("this email is already registered", fields={"email": "already registered"},
-                       code="email_taken")
+
+def email_taken() -> Conflict:
+    return Conflict("this email is already registered", fields={"email": "already registered"},
+                    code="email_taken")
 
 
 async def register_user(uow: UnitOfWork, cmd: RegisterUser, settings: Settings) -> Registered:
     if await user_by_email(uow, cmd.email) is not None:
-        raise EMAIL_TAKEN
+        raise email_taken()
     password_hash = await asyncio.to_thread(hash_password, cmd.password)
     user = User(
         id=uuid.uuid4(), email=cmd.email, name=cmd.name, password_hash=password_hash,
@@ -33,7 +35,7 @@ async def register_user(uow: UnitOfWork, cmd: RegisterUser, settings: Settings) 
     try:
         await uow.session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same email won the race
-        raise EMAIL_TAKEN from exc
+        raise email_taken() from exc
     uow.record(UserRegistered(user_id=user.id, email=user.email, name=user.name, role=cmd.role))
     await send_email_token(uow, user, "verify_email", settings)
     return Registered(id=user.id, email=user.email, role=user.role)
