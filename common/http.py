@@ -1,4 +1,4 @@
-"""HTTP plumbing both APIs share: JSON errors, body limit, RED metrics, health and readiness."""
+"""HTTP plumbing both APIs share: JSON errors, request-body guard, RED metrics, health, readiness."""
 
 from __future__ import annotations
 

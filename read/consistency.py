@@ -22,10 +22,8 @@ def applied_key(seq: int) -> str:
 def parse_token(token: str) -> list[int]:
     """`v1.<seq>.<seq>…` as issued by the write API."""
     version, _, rest = token.partition(".")
-    try:
-        seqs = [int(part) for part in rest.split(".")] if version == "v1" and rest else []
-    except ValueError:
-        seqs = []
+    parts = rest.split(".") if version == "v1" and rest else []
+    seqs = [int(part) for part in parts] if all(p.isascii() and p.isdecimal() for p in parts) else []
     if not seqs or len(seqs) > MAX_EVENTS_PER_TOKEN or min(seqs) < 1:
         raise BadRequest("X-Consistency-Token is malformed", code="invalid_consistency_token",
                          fields={"X-Consistency-Token": "not a token issued by the write API"})
