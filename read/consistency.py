@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import string
 import time
+import uuid
 
 from redis.asyncio import Redis
 
@@ -13,26 +16,32 @@ APPLIED_PREFIX = "edu:applied:"
 # How long a "this event is projected" mark is kept; a token is meant to be used at once.
 APPLIED_TTL_SECONDS = 24 * 3600
 MAX_EVENTS_PER_TOKEN = 50
+_URLSAFE = frozenset(string.ascii_letters + string.digits + "-_")
+# 16 bytes are 128 bits; the 22nd base64 character carries only 2 of them, so it is one of these.
+_LAST_OF_16_BYTES = frozenset("AQgw")
 
 
-def applied_key(seq: int) -> str:
-    return f"{APPLIED_PREFIX}{seq}"
+def applied_key(event_id: uuid.UUID) -> str:
+    return f"{APPLIED_PREFIX}{event_id.hex}"
 
 
-def parse_token(token: str) -> list[int]:
-    """`v1.<seq>.<seq>…` as issued by the write API."""
+def parse_token(token: str) -> list[uuid.UUID]:
+    """`v1.<event>.<event>…` as issued by the write API: event UUIDs in URL-safe base64."""
     version, _, rest = token.partition(".")
     parts = rest.split(".") if version == "v1" and rest else []
-    seqs = [int(part) for part in parts] if all(p.isascii() and p.isdecimal() for p in parts) else []
-    if not seqs or len(seqs) > MAX_EVENTS_PER_TOKEN or min(seqs) < 1:
+    if not parts or len(parts) > MAX_EVENTS_PER_TOKEN or not all(map(_is_encoded_uuid, parts)):
         raise BadRequest("X-Consistency-Token is malformed", code="invalid_consistency_token",
                          fields={"X-Consistency-Token": "not a token issued by the write API"})
-    return seqs
+    return [uuid.UUID(bytes=base64.urlsafe_b64decode(part + "==")) for part in parts]
 
 
-async def wait_until_applied(redis: Redis, seqs: list[int], timeout_ms: int) -> bool:
+def _is_encoded_uuid(part: str) -> bool:
+    return len(part) == 22 and _URLSAFE.issuperset(part) and part[-1] in _LAST_OF_16_BYTES
+
+
+async def wait_until_applied(redis: Redis, event_ids: list[uuid.UUID], timeout_ms: int) -> bool:
     """True once every event is projected; False if the wait ran out first."""
-    keys = [applied_key(s) for s in seqs]
+    keys = [applied_key(e) for e in event_ids]
     deadline = time.monotonic() + timeout_ms / 1000
     delay = 0.005
     while True:

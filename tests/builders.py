@@ -51,6 +51,12 @@ async def outbox_seqs(engine: AsyncEngine) -> list[int]:
         return list((await conn.scalars(text("SELECT id FROM outbox.events ORDER BY id"))).all())
 
 
+async def outbox_event_ids(engine: AsyncEngine) -> list[uuid.UUID]:
+    async with engine.connect() as conn:
+        return list((await conn.scalars(text(
+            "SELECT event_id FROM outbox.events ORDER BY id"))).all())
+
+
 async def envelopes(engine: AsyncEngine) -> list[dict[str, Any]]:
     """Outbox rows as the relay would hand them to the worker."""
     async with engine.connect() as conn:

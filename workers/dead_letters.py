@@ -13,16 +13,17 @@ from workers.constants import DEAD_LETTERS_KEY
 from workers.metrics import DEAD_LETTERS
 
 
-def letter_id(job: str, seq: int) -> str:
-    return f"{job}:{seq}"
+def letter_id(job: str, body: dict[str, Any]) -> str:
+    """The job's id; a poison body without a usable event id gets a unique one."""
+    event = str(body.get("event_id", "")).replace("-", "")
+    return f"{job}:{event}" if len(event) == 32 else f"{job}:poison-{time.time_ns()}"
 
 
 async def park(redis: Redis, *, job: str, body: dict[str, Any], error: str, tries: int) -> None:
     """Keeps a failed job with the reason; replaces an earlier letter for the same job."""
-    seq = int(body.get("seq", 0))
     letter = {"job": job, "body": body, "error": error[:2000], "tries": tries,
               "failed_at": time.time()}
-    await redis.hset(DEAD_LETTERS_KEY, letter_id(job, seq), json.dumps(letter))  # type: ignore[misc]
+    await redis.hset(DEAD_LETTERS_KEY, letter_id(job, body), json.dumps(letter))  # type: ignore[misc]
     DEAD_LETTERS.set(await redis.hlen(DEAD_LETTERS_KEY))  # type: ignore[misc]
 
 

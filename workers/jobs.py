@@ -78,7 +78,7 @@ async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str])
     now = time.time()
     lag = max(now - envelope.occurred_at.timestamp(), 0.0)
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.set(applied_key(envelope.seq), 1, ex=APPLIED_TTL_SECONDS)
+        pipe.set(applied_key(envelope.event_id), 1, ex=APPLIED_TTL_SECONDS)
         for name in names:
             pipe.hset(PROJECTION_STATUS_PREFIX + name, mapping={
                 "last_seq": envelope.seq, "last_type": envelope.type,
@@ -96,7 +96,7 @@ async def send_email(ctx: Context, body: dict[str, Any]) -> str:
 
     async def work(envelope: EventEnvelope, event: Event) -> str:
         redis: Redis = ctx["redis"]
-        sent_key = f"{EMAIL_SENT_PREFIX}{envelope.seq}"
+        sent_key = f"{EMAIL_SENT_PREFIX}{envelope.event_id.hex}"
         if not await redis.set(sent_key, 1, nx=True, ex=7 * 24 * 3600):
             return "already sent"
         try:

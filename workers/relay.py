@@ -72,7 +72,7 @@ class OutboxRelay:
         body = envelope.model_dump(mode="json")
         for job in jobs_for(envelope.type):
             await self.queue.enqueue_job(
-                job, body, _job_id=job_id(job, envelope.seq),
+                job, body, _job_id=job_id(job, envelope.event_id),
                 _queue_name=self.settings.arq_queue_name,
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import datetime
 
@@ -40,8 +41,13 @@ class OutboxEvent(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-def encode_consistency_token(seqs: list[int]) -> str:
-    return "v1." + ".".join(str(s) for s in sorted(seqs))
+def encode_consistency_token(event_ids: list[uuid.UUID]) -> str:
+    """`v1.` and each event's UUID in unpadded URL-safe base64 (22 characters), dot-separated.
+
+    Event UUIDs, not outbox seqs: seqs can be issued again after a restore from backup.
+    """
+    return "v1." + ".".join(
+        base64.urlsafe_b64encode(event_id.bytes).decode().rstrip("=") for event_id in event_ids)
 
 
 class UnitOfWork:
@@ -67,10 +73,10 @@ class UnitOfWork:
     async def commit(self) -> str | None:
         """Commits state and events together; returns the consistency token for the events."""
         await self.session.flush()
-        seqs = [row.id for row in self._pending]
+        event_ids = [row.event_id for row in self._pending]
         await self.session.commit()
         self._pending.clear()
-        return encode_consistency_token(seqs) if seqs else None
+        return encode_consistency_token(event_ids) if event_ids else None
 
     async def commit_into(self, response: Response) -> None:
         """Commits and puts the consistency token on the command's response."""

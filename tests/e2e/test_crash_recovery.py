@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from projectors import users
 from read.consistency import applied_key
 from read.stores.documents import DocumentSpace
 from read.stores.users import UserDoc, index_entries
-from tests.builders import outbox_seqs
+from tests.builders import outbox_event_ids
 from tests.harness import serve
 
 PROCESSES = ("relay", "worker")
@@ -77,11 +78,11 @@ async def chaos(fleet: Fleet, rng: random.Random, stop: asyncio.Event) -> None:
         fleet.start(victim)
 
 
-async def wait_all_applied(redis: Redis, seqs: list[int], timeout: float) -> list[int]:
+async def wait_all_applied(redis: Redis, events: list[UUID], timeout: float) -> list[UUID]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        flags = await redis.mget([applied_key(s) for s in seqs])
-        missing = [seq for seq, flag in zip(seqs, flags, strict=True) if flag is None]
+        flags = await redis.mget([applied_key(e) for e in events])
+        missing = [event for event, flag in zip(events, flags, strict=True) if flag is None]
         if not missing or asyncio.get_running_loop().time() > deadline:
             return missing
         await asyncio.sleep(0.25)
@@ -110,9 +111,9 @@ async def test_random_kills_of_relay_and_worker_lose_nothing(
                 await asyncio.sleep(rng.uniform(0, 0.05))
             stop.set()
             await killer
-        seqs = await outbox_seqs(engine)
+        events = await outbox_event_ids(engine)
         # arq re-runs a job whose worker died once its in-progress lock expires (timeout + 10 s).
-        missing = await wait_all_applied(redis, seqs, timeout=60)
+        missing = await wait_all_applied(redis, events, timeout=60)
     finally:
         stop.set()
         fleet.stop_all()

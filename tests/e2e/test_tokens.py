@@ -64,9 +64,9 @@ async def accounts(platform: Platform, engine: AsyncEngine) -> Accounts:
     assert login.status_code == 200, login.text
     student = login.json()
     async with engine.connect() as conn:
-        seqs = list(await conn.scalars(text("SELECT id FROM outbox.events")))
+        events = list(await conn.scalars(text("SELECT event_id FROM outbox.events")))
     me = await platform.read.get("/api/me", headers={
-        **bearer(student["access_token"]), CONSISTENCY: encode_consistency_token(seqs)})
+        **bearer(student["access_token"]), CONSISTENCY: encode_consistency_token(events)})
     assert me.status_code == 200, me.text
     assert me.headers["X-Consistency"] == "fresh"
     return Accounts(admin_id=admin_id, student_id=registered.json()["id"],

@@ -41,7 +41,7 @@ async def test_unknown_event_type_is_dead_lettered_without_retry(
             "occurred_at": "2026-01-01T00:00:00+00:00", "payload": {}}
     assert await project_event(ctx_for(settings, engine, redis), body) == "dead-lettered"
     letters = await dead_letters.list_letters(redis)
-    assert [letter["id"] for letter in letters] == [f"{PROJECT_JOB}:7"]
+    assert [letter["id"] for letter in letters] == [f"{PROJECT_JOB}:6f0e2c9e3c2c4d3f9a591c1d7f0e0001"]
     assert "poison" in letters[0]["error"]
 
 
@@ -63,7 +63,7 @@ async def test_failing_projection_retries_then_parks_and_replay_projects_it(
 
     replayed = await dead_letters.replay(queue, settings.arq_queue_name,
                                          await dead_letters.all_letter_ids(redis))
-    assert replayed == [f"{PROJECT_JOB}:{body['seq']}"]
+    assert replayed == [f"{PROJECT_JOB}:{body['event_id'].replace('-', '')}"]
     assert await dead_letters.list_letters(redis) == []
     jobs = await queue.queued_jobs(queue_name=settings.arq_queue_name)
     assert len(jobs) == 1
