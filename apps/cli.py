@@ -25,6 +25,16 @@ app.add_typer(dead_letters_app, name="dead-letters")
 console = Console()
 
 
+def operator_settings() -> Settings:
+    """The environment's settings; where it names no server and none answers on the default
+    port, the embedded servers a running `edu up` keeps in the data folder."""
+    from apps.local_services import running_embedded_urls
+
+    settings = Settings()
+    found = running_embedded_urls(settings.data_dir, database="edu")
+    return settings.model_copy(update=found) if found else settings
+
+
 @app.command()
 def up(
     seed: Annotated[bool, typer.Option(help="Load the small demo data set.")] = True,
@@ -61,7 +71,7 @@ def migrate() -> None:
     from apps.local_services import ensure_database
     from write.migrate import upgrade
 
-    settings = Settings()
+    settings = operator_settings()
     asyncio.run(ensure_database(settings.database_url))
     upgrade(settings.database_url)
     console.print("[green]migrated[/] to the latest revision")
@@ -80,7 +90,7 @@ def create_admin(
 
     secret = password or getpass.getpass("Password: ")
     try:
-        user_id = asyncio.run(create_admin_account(Settings(), email=email, name=name,
+        user_id = asyncio.run(create_admin_account(operator_settings(), email=email, name=name,
                                                    password=secret))
     except (AppError, ValueError) as exc:
         console.print(f"[red]refused:[/] {exc}")
@@ -94,7 +104,7 @@ def relay() -> None:
     from apps.relay import run_relay
 
     configure_logging()
-    asyncio.run(run_relay(Settings()))
+    asyncio.run(run_relay(operator_settings()))
 
 
 @app.command()
@@ -103,7 +113,7 @@ def worker() -> None:
     from apps.worker import build_worker
 
     configure_logging()
-    build_worker(Settings()).run()
+    build_worker(operator_settings()).run()
 
 
 @projections.command("status")
@@ -115,7 +125,7 @@ def projections_status(
     from workers.status import projection_statuses
 
     async def read() -> list[dict[str, object]]:
-        settings = Settings()
+        settings = operator_settings()
         redis = create_redis(settings)
         try:
             return [s.__dict__ for s in await projection_statuses(redis, settings.arq_queue_name)]
@@ -153,7 +163,7 @@ def dead_letters_list(limit: Annotated[int, typer.Option(help="At most this many
     from workers.dead_letters import list_letters
 
     async def read() -> list[dict[str, object]]:
-        redis = create_redis(Settings())
+        redis = create_redis(operator_settings())
         try:
             return await list_letters(redis, limit)
         finally:
@@ -179,7 +189,7 @@ def dead_letters_replay(
     from workers.dead_letters import all_letter_ids, replay
 
     async def run() -> list[str]:
-        settings = Settings()
+        settings = operator_settings()
         queue = await create_queue(settings)
         try:
             chosen = list(ids or [])

@@ -439,3 +439,20 @@ def _wait_for_redis(port: int, log: Path) -> None:
         if time.monotonic() > deadline:
             raise ServiceStartError(f"redis-server did not answer on {port}\n{_log_tail(log)}")
         time.sleep(0.05)
+
+
+def running_embedded_urls(data_dir: Path, *, database: str, db: int = 0) -> dict[str, str]:
+    """URLs of embedded servers already running under data_dir (started by `edu up`), by env name.
+
+    Only for a server the environment does not name and the default local port does not offer.
+    """
+    found: dict[str, str] = {}
+    if "DATABASE_URL" not in os.environ and not port_answers(LOOPBACK, POSTGRES_DEFAULT_PORT):
+        port = _running_postgres_port(data_dir.resolve() / "postgres")
+        if port is not None:
+            found["database_url"] = _postgres_url(LOOPBACK, port, database)
+    if "REDIS_URL" not in os.environ and not _redis_pings(LOOPBACK, REDIS_DEFAULT_PORT):
+        redis_port = _running_redis_port(data_dir.resolve() / "redis")
+        if redis_port is not None:
+            found["redis_url"] = _redis_url(redis_port, db)
+    return found
