@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.read_app import create_read_app
 from apps.relay import run_relay
+from apps.worker import build_worker
 from apps.write_app import create_write_app
 from common.net import free_port
 from common.settings import Settings
@@ -91,6 +92,19 @@ async def test_both_apps_expose_prometheus_metrics(settings: Settings, engine: A
     assert "edu_http_request_duration_seconds_bucket" in read_metrics
 
 
+async def probe_answers(port: int) -> dict[str, httpx.Response]:
+    """/readyz, /healthz and /metrics of a probe port, once it accepts connections."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as probe:
+        for _ in range(200):
+            try:
+                ready = await probe.get("/readyz")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+        return {"ready": ready, "health": await probe.get("/healthz"),
+                "metrics": await probe.get("/metrics")}
+
+
 async def test_relay_probe_serves_health_readiness_and_outbox_metrics(
     settings: Settings, engine: AsyncEngine, redis: Redis
 ) -> None:
@@ -99,19 +113,29 @@ async def test_relay_probe_serves_health_readiness_and_outbox_metrics(
     relay = asyncio.create_task(run_relay(settings.model_copy(update={"relay_probe_port": port}),
                                           stop))
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as probe:
-            for _ in range(100):
-                try:
-                    ready = await probe.get("/readyz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            metrics = (await probe.get("/metrics")).text
-            health = await probe.get("/healthz")
+        answers = await probe_answers(port)
     finally:
         stop.set()
         await relay
-    assert health.status_code == 200
-    assert ready.status_code == 200
-    assert "edu_outbox_backlog_events" in metrics
-    assert "edu_outbox_oldest_undispatched_age_seconds" in metrics
+    assert answers["health"].status_code == 200
+    assert answers["ready"].status_code == 200
+    assert "edu_outbox_backlog_events" in answers["metrics"].text
+    assert "edu_outbox_oldest_undispatched_age_seconds" in answers["metrics"].text
+
+
+async def test_worker_probe_serves_health_readiness_and_job_metrics(
+    settings: Settings, engine: AsyncEngine, redis: Redis
+) -> None:
+    port = free_port()
+    worker = build_worker(settings.model_copy(update={"worker_probe_port": port}))
+    running = asyncio.create_task(worker.async_run())
+    try:
+        answers = await probe_answers(port)
+    finally:
+        await worker.close()
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert answers["health"].status_code == 200
+    assert answers["ready"].status_code == 200
+    assert "edu_dead_letters" in answers["metrics"].text
+    assert "edu_jobs_total" in answers["metrics"].text
