@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     projection_job_timeout_seconds: int = Field(default=20, ge=1)
     projection_max_tries: int = Field(default=5, ge=1)
 
+    search_backend: Literal["postgres", "meilisearch"] = "postgres"
+    # The embedded search index lives in its own database, never beside the write tables;
+    # unset, it is the write database's name with `_search` appended, on the same server.
+    search_database_url: str | None = None
+    meili_url: str | None = None
+    meili_api_key: SecretStr | None = None
+    meili_index: str = "courses"
+
     probe_host: str = "127.0.0.1"
     worker_probe_port: int = Field(default=9101, ge=0, le=65535)
     relay_probe_port: int = Field(default=9102, ge=0, le=65535)
@@ -88,6 +96,15 @@ class Settings(BaseSettings):
                 "refusing to start with generated development keys"
             )
         return self
+
+    @property
+    def search_database(self) -> str:
+        """The search read index's database URL (asyncpg driver)."""
+        if self.search_database_url:
+            return asyncpg_url(self.search_database_url)
+        base, _, name = self.database_url.rpartition("/")
+        name, _, query = name.partition("?")
+        return f"{base}/{name}_search" + (f"?{query}" if query else "")
 
     @property
     def database_url_plain(self) -> str:
