@@ -12,6 +12,7 @@ from sqlalchemy import text
 from common.http import install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
+from write.catalog.router import router as catalog_router
 from write.db import create_engine, create_sessionmaker
 from write.deps import WriteResources
 from write.identity.router import router as identity_router
@@ -47,4 +48,5 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
                            allow_credentials=True, allow_methods=["*"], allow_headers=["*"],
                            expose_headers=[CONSISTENCY_HEADER])
     app.include_router(identity_router)
+    app.include_router(catalog_router)
     return app

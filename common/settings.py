@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     relay_probe_port: int = Field(default=9102, ge=0, le=65535)
 
     consistency_wait_ms: int = Field(default=2000, ge=0, le=10000)
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     redis_max_connections: int = Field(default=50, ge=1)

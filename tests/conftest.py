@@ -17,7 +17,7 @@ from common.settings import Settings
 from common.tokens import generate_private_pem
 from write.migrate import upgrade
 
-WRITE_TABLES = ("identity.users", "outbox.events")
+WRITE_TABLES = ("identity.users", "outbox.events", "catalog.categories", "catalog.courses")
 # Tests own database `edu_test` and Redis db 15; `edu up` uses `edu` and db 0.
 TEST_DATABASE = "edu_test"
 TEST_REDIS_DB = 15
@@ -60,6 +60,7 @@ async def migrated(settings: Settings) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("DROP SCHEMA IF EXISTS identity CASCADE"))
         await conn.execute(text("DROP SCHEMA IF EXISTS outbox CASCADE"))
+        await conn.execute(text("DROP SCHEMA IF EXISTS catalog CASCADE"))
         await conn.execute(text("DROP TABLE IF EXISTS public.alembic_version"))
     await engine.dispose()
     await asyncio.to_thread(upgrade, settings.database_url)

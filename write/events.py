@@ -74,6 +74,108 @@ class PasswordResetEmailRequested(UserEvent):
     token: str
 
 
+class CategoryEvent(Event):
+    aggregate_type: ClassVar[str] = "category"
+    category_id: UUID
+
+    def aggregate_id(self) -> str:
+        return str(self.category_id)
+
+
+class CategoryCreated(CategoryEvent):
+    event_type: ClassVar[str] = "catalog.category_created"
+    name: str
+    slug: str
+
+
+class CategoryChanged(CategoryEvent):
+    event_type: ClassVar[str] = "catalog.category_changed"
+    name: str
+    slug: str
+
+
+class CategoryDeleted(CategoryEvent):
+    event_type: ClassVar[str] = "catalog.category_deleted"
+
+
+class CourseEvent(Event):
+    """Any change inside the course aggregate (the course, its modules, its lessons)."""
+
+    aggregate_type: ClassVar[str] = "course"
+    course_id: UUID
+    version: int
+
+    def aggregate_id(self) -> str:
+        return str(self.course_id)
+
+
+class CourseCreated(CourseEvent):
+    event_type: ClassVar[str] = "catalog.course_created"
+    teacher_id: UUID
+    title: str
+
+
+class CourseChanged(CourseEvent):
+    event_type: ClassVar[str] = "catalog.course_changed"
+    changed: list[str]
+
+
+class CoursePublished(CourseEvent):
+    event_type: ClassVar[str] = "catalog.course_published"
+
+
+class CourseArchived(CourseEvent):
+    event_type: ClassVar[str] = "catalog.course_archived"
+
+
+class ModuleAdded(CourseEvent):
+    event_type: ClassVar[str] = "catalog.module_added"
+    module_id: UUID
+    title: str
+
+
+class ModuleChanged(CourseEvent):
+    event_type: ClassVar[str] = "catalog.module_changed"
+    module_id: UUID
+    title: str
+
+
+class ModuleRemoved(CourseEvent):
+    event_type: ClassVar[str] = "catalog.module_removed"
+    module_id: UUID
+    lesson_ids: list[UUID]
+
+
+class ModulesReordered(CourseEvent):
+    event_type: ClassVar[str] = "catalog.modules_reordered"
+    module_ids: list[UUID]
+
+
+class LessonAdded(CourseEvent):
+    event_type: ClassVar[str] = "catalog.lesson_added"
+    module_id: UUID
+    lesson_id: UUID
+    title: str
+    preview: bool
+
+
+class LessonChanged(CourseEvent):
+    event_type: ClassVar[str] = "catalog.lesson_changed"
+    lesson_id: UUID
+    changed: list[str]
+
+
+class LessonRemoved(CourseEvent):
+    event_type: ClassVar[str] = "catalog.lesson_removed"
+    lesson_id: UUID
+
+
+class LessonsReordered(CourseEvent):
+    event_type: ClassVar[str] = "catalog.lessons_reordered"
+    module_id: UUID
+    lesson_ids: list[UUID]
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -83,6 +185,21 @@ EVENT_TYPES: dict[str, type[Event]] = {
         UserPasswordReset,
         VerificationEmailRequested,
         PasswordResetEmailRequested,
+        CategoryCreated,
+        CategoryChanged,
+        CategoryDeleted,
+        CourseCreated,
+        CourseChanged,
+        CoursePublished,
+        CourseArchived,
+        ModuleAdded,
+        ModuleChanged,
+        ModuleRemoved,
+        ModulesReordered,
+        LessonAdded,
+        LessonChanged,
+        LessonRemoved,
+        LessonsReordered,
     )
 }
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from write.models import metadata
 
-SCHEMAS = ("identity", "outbox")
+SCHEMAS = ("identity", "outbox", "catalog")
 
 
 def _include_name(name: str | None, type_: str, _parent: object) -> bool:

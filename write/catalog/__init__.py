@@ -1,0 +1,1 @@
+"""Catalog context: categories, courses, modules and lessons (teacher authoring)."""

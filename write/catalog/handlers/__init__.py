@@ -1,0 +1,1 @@
+"""One module per group of catalog commands; handlers change state and record events, never commit."""
