@@ -122,13 +122,16 @@ def projections_status(
 ) -> None:
     """Per projection: last event applied, backlog, lag, dead letters."""
     from apps.resources import create_redis
-    from workers.status import projection_statuses
+    from read.stores.ops import projection_statuses
+    from workers.constants import PROJECT_JOB
 
     async def read() -> list[dict[str, object]]:
         settings = operator_settings()
         redis = create_redis(settings)
         try:
-            return [s.__dict__ for s in await projection_statuses(redis, settings.arq_queue_name)]
+            statuses = await projection_statuses(redis, settings.arq_queue_name,
+                                                 dead_letter_prefix=f"{PROJECT_JOB}:")
+            return [s.__dict__ for s in statuses]
         finally:
             await redis.aclose()
 
@@ -154,6 +157,74 @@ def projections_status(
 def _ago(moment: object) -> str:
     """How long ago a Unix time was; a relay seen long ago is not running."""
     return f"{time.time() - moment:.0f}s ago" if isinstance(moment, float) else "never"
+
+
+@app.command()
+def seed(
+    teachers: Annotated[int, typer.Option(help="Verified teachers to create.")] = 10_000,
+    courses: Annotated[int, typer.Option(help="Courses to create.")] = 100_000,
+    modules: Annotated[int, typer.Option(help="Modules per course.")] = 3,
+    lessons: Annotated[int, typer.Option(help="Lessons per module.")] = 4,
+    categories: Annotated[int, typer.Option(help="Categories to create.")] = 24,
+    random_seed: Annotated[int, typer.Option(help="Seed of the data generator.")] = 2026,
+    rebuild_after: Annotated[bool, typer.Option("--rebuild/--no-rebuild",
+                                                help="Rebuild the read models afterwards.")] = True,
+) -> None:
+    """Bulk-load realistic catalog data with COPY straight into the write schema, then rebuild."""
+    from tools.seed import seed_catalog
+
+    settings = operator_settings()
+    result = asyncio.run(seed_catalog(settings, teachers=teachers, courses=courses,
+                                      modules_per_course=modules, lessons_per_module=lessons,
+                                      categories=categories, random_seed=random_seed))
+    console.print(f"seeded {result}")
+    if rebuild_after:
+        from apps.operator import rebuild_with_progress
+
+        asyncio.run(rebuild_with_progress(settings, "all", grace_seconds=0))
+
+
+@projections.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str, typer.Argument(help="A projection name, or 'all'.")],
+    batch_size: Annotated[int, typer.Option(help="Aggregates per batch.")] = 500,
+) -> None:
+    """Rebuild into a new generation while the old one serves, then switch atomically."""
+    from apps.operator import rebuild_with_progress
+
+    try:
+        results = asyncio.run(rebuild_with_progress(operator_settings(), name,
+                                                    batch_size=batch_size))
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="NAME") from exc
+    for result in results:
+        rate = result.documents / result.seconds if result.seconds else 0
+        console.print(f"[green]{result.projection}[/]: {result.documents} aggregates in "
+                      f"{result.seconds:.1f}s ({rate:,.0f}/s), now serving generation "
+                      f"{result.generations}")
+
+
+@projections.command("verify")
+def projections_verify(
+    name: Annotated[str, typer.Argument(help="A projection name, or 'all'.")],
+    sample: Annotated[int | None, typer.Option(help="Check only the first N aggregates.")] = None,
+) -> None:
+    """Recompute documents from the write model and report drift by id (exit 1 on drift)."""
+    from apps.operator import verify_projections
+
+    try:
+        drift = asyncio.run(verify_projections(operator_settings(), name, sample=sample))
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="NAME") from exc
+    for projection, differences in drift.items():
+        if not differences:
+            console.print(f"[green]{projection}[/]: no drift")
+        for doc_id, what in sorted(differences.items())[:50]:
+            console.print(f"[red]{projection}[/] {doc_id}: {what}")
+        if len(differences) > 50:
+            console.print(f"… and {len(differences) - 50} more")
+    if any(drift.values()):
+        raise typer.Exit(1)
 
 
 @dead_letters_app.command("list")

@@ -1,6 +1,7 @@
 """Composition root of the read API (queries): Redis and token verification only.
 
-It is built without any Postgres engine, so no query can read the write model.
+It holds no connection to the write database, so no query can read the write model; its only
+Postgres connection (with the embedded search backend) goes to the separate search database.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from apps import ops
 from apps.resources import create_redis
 from common.http import CONSISTENCY_STATE_HEADER, install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
+from read.routers.catalog import router as catalog_router
 from read.routers.users import router as users_router
+from read.search.port import create_search_index
+from read.stores.catalog import CatalogReadStore
 from read.stores.users import UsersReadStore
 
 
@@ -27,11 +32,13 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = create_redis(settings)
         keys = load_keys(settings, need_private=False)
+        search = await create_search_index(settings)
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
-            users=UsersReadStore(redis),
+            users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
         )
         yield
+        await search.close()
         await redis.aclose()
 
     app = FastAPI(title="EduPlatform read API", version="0.1.0", lifespan=lifespan,
@@ -48,4 +55,6 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Authorization", "X-Consistency-Token"],
                            expose_headers=[CONSISTENCY_STATE_HEADER])
     app.include_router(users_router)
+    app.include_router(catalog_router)
+    app.include_router(ops.query_router)
     return app

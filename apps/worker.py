@@ -11,9 +11,13 @@ from sqlalchemy import text
 from apps.resources import arq_settings, create_redis
 from common.probe import ProbeServer
 from common.settings import Settings
-from workers.constants import EMAIL_JOB, PROJECT_JOB
+from projectors.base import Stores
+from read.search.port import create_search_index
+from read.stores.ops import register_projections
+from workers.routing import PROJECTIONS
+from workers.constants import EMAIL_JOB, PROJECT_JOB, REBUILD_JOB
 from workers.dead_letters import all_letter_ids
-from workers.jobs import project_event, send_email
+from workers.jobs import project_event, rebuild_projection, send_email
 from workers.metrics import DEAD_LETTERS
 from write.db import create_engine
 
@@ -28,6 +32,9 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["settings"] = settings
         ctx["engine"] = create_engine(settings, pool_size=5)
         ctx["redis"] = create_redis(settings)
+        ctx["search"] = await create_search_index(settings)
+        ctx["stores"] = Stores(ctx["engine"], ctx["redis"], ctx["search"])
+        await register_projections(ctx["redis"], list(PROJECTIONS))
         DEAD_LETTERS.set(len(await all_letter_ids(ctx["redis"])))
 
         async def postgres() -> None:
@@ -45,6 +52,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "probe" in ctx:
             await ctx["probe"].stop()
+        await ctx["search"].close()
         await ctx["engine"].dispose()
         await ctx["redis"].aclose()
 
@@ -52,6 +60,8 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         functions=[
             func(project_event, name=PROJECT_JOB, max_tries=arq_tries, timeout=timeout),
             func(send_email, name=EMAIL_JOB, max_tries=arq_tries, timeout=timeout),
+            # A rebuild runs once; an operator starts it again if it fails.
+            func(rebuild_projection, name=REBUILD_JOB, max_tries=1, timeout=3600),
         ],
         queue_name=settings.arq_queue_name,
         redis_settings=arq_settings(settings),

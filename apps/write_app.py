@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
+from apps import ops
+from apps.resources import create_queue
 from common.http import install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
@@ -31,7 +33,9 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
             settings=settings, engine=engine, sessions=create_sessionmaker(engine),
             issuer=TokenIssuer(settings, keys), verifier=AccessTokenVerifier(settings, keys),
         )
+        app.state.queue = await create_queue(settings)
         yield
+        await app.state.queue.aclose()
         await engine.dispose()
 
     app = FastAPI(title="EduPlatform write API", version="0.1.0", lifespan=lifespan,
@@ -49,4 +53,5 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
                            expose_headers=[CONSISTENCY_HEADER])
     app.include_router(identity_router)
     app.include_router(catalog_router)
+    app.include_router(ops.command_router)
     return app

@@ -1,9 +1,9 @@
-"""Explicit loader queries: the only way projectors read the write model."""
+"""Explicit loader queries for the users projection: the only way it reads the write model."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,24 +16,16 @@ _USER_COLUMNS = (
 )
 
 
-async def load_user(engine: AsyncEngine, user_id: uuid.UUID) -> dict[str, object] | None:
-    """The current state of one user, as the users projection needs it."""
+async def load_users(engine: AsyncEngine, user_ids: Sequence[uuid.UUID]
+                     ) -> list[dict[str, object]]:
+    """The current state of the given users (never a password hash)."""
+    if not user_ids:
+        return []
     async with engine.connect() as conn:
-        row = (await conn.execute(select(*_USER_COLUMNS).where(User.id == user_id))).first()
-    return dict(row._mapping) if row else None
+        rows = await conn.execute(select(*_USER_COLUMNS).where(User.id.in_(list(user_ids))))
+    return [dict(row._mapping) for row in rows]
 
 
-async def stream_users(engine: AsyncEngine, batch_size: int = 1000
-                       ) -> AsyncIterator[list[dict[str, object]]]:
-    """Every user in id order, in batches (keyset pagination, constant memory)."""
-    last: uuid.UUID | None = None
-    while True:
-        query = select(*_USER_COLUMNS).order_by(User.id).limit(batch_size)
-        if last is not None:
-            query = query.where(User.id > last)
-        async with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(query)]
-        if not rows:
-            return
-        yield rows
-        last = uuid.UUID(str(rows[-1]["id"]))
+async def load_user(engine: AsyncEngine, user_id: uuid.UUID) -> dict[str, object] | None:
+    rows = await load_users(engine, [user_id])
+    return rows[0] if rows else None

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
 
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from projectors.loaders import load_user, stream_users
+from projectors.base import Stores, Targets
+from projectors.catalog_loaders import count_rows, stream_ids
+from projectors.compare import compare_documents
+from projectors.loaders import load_users
 from read.stores.documents import DocumentSpace
 from read.stores.users import PROJECTION, UserDoc, index_entries
 from write.events import Event, UserEvent
-
-NAME = PROJECTION
-
-
-def handles(event: Event) -> bool:
-    return isinstance(event, UserEvent)
+from write.identity.models import User
 
 
 def build_doc(row: Mapping[str, object]) -> UserDoc:
@@ -28,39 +26,39 @@ async def write_doc(space: DocumentSpace, generation: int, doc: UserDoc) -> bool
                               doc.model_dump(mode="json"), index_entries(doc))
 
 
-async def apply(event: Event, *, engine: AsyncEngine, redis: Redis) -> None:
-    """Re-reads the user and stores the newest version in every generation being served or built.
+class UsersProjection:
+    """Re-reads users and stores their newest version (state-based: see ADR 0003)."""
 
-    Re-reading current state (rather than patching from the payload) makes the projection
-    convergent: whatever order or number of deliveries, the newest version wins.
-    """
-    assert isinstance(event, UserEvent)
-    row = await load_user(engine, event.user_id)
-    if row is None:
-        return
-    doc = build_doc(row)
-    space = DocumentSpace(redis, NAME)
-    for generation in await space.write_generations():
-        await write_doc(space, generation, doc)
+    name = PROJECTION
+    spaces: tuple[str, ...] = (PROJECTION,)
+    uses_search = False
+
+    def handles(self, event: Event) -> bool:
+        return isinstance(event, UserEvent)
+
+    def ids_of(self, event: Event) -> list[uuid.UUID]:
+        assert isinstance(event, UserEvent)
+        return [event.user_id]
+
+    async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
+        docs = [build_doc(row) for row in await load_users(stores.engine, ids)]
+        space = DocumentSpace(stores.redis, PROJECTION)
+        items = [(str(d.id), d.version, d.model_dump(mode="json"), index_entries(d)) for d in docs]
+        for generation in targets.generations.get(PROJECTION, ()):
+            await space.upsert_many(generation, items)
+
+    def stream_ids(self, engine: AsyncEngine, batch_size: int
+                   ) -> AsyncIterator[list[uuid.UUID]]:
+        return stream_ids(engine, User.id, batch_size)
+
+    async def count(self, engine: AsyncEngine) -> int:
+        return await count_rows(engine, User.__table__)
+
+    async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
+        expected = {str(row["id"]): build_doc(row).model_dump(mode="json")
+                    for row in await load_users(stores.engine, ids)}
+        return await compare_documents(DocumentSpace(stores.redis, PROJECTION), expected)
 
 
-async def drift(engine: AsyncEngine, redis: Redis, *, sample: int | None = None
-                ) -> dict[str, str]:
-    """Compares documents with a recomputation from the write model: {user id: what differs}."""
-    space = DocumentSpace(redis, NAME)
-    generation = await space.current_generation()
-    differences: dict[str, str] = {}
-    checked = 0
-    async for batch in stream_users(engine):
-        for row in batch:
-            expected = build_doc(row).model_dump(mode="json")
-            stored = await space.get_versioned(generation, str(row["id"]))
-            if stored is None:
-                differences[str(row["id"])] = "missing"
-            elif stored[1] != expected:
-                fields = sorted(k for k in expected if stored[1].get(k) != expected[k])
-                differences[str(row["id"])] = "differs in " + ", ".join(fields)
-            checked += 1
-            if sample is not None and checked >= sample:
-                return differences
-    return differences
+NAME = PROJECTION
+users = UsersProjection()

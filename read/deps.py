@@ -13,6 +13,8 @@ from common.errors import Forbidden, Unauthorized
 from common.settings import Settings
 from common.tokens import AccessClaims, AccessTokenVerifier
 from read.consistency import parse_token, wait_until_applied
+from read.search.port import SearchIndex
+from read.stores.catalog import CatalogReadStore
 from read.stores.users import UserDoc, UsersReadStore
 
 
@@ -24,6 +26,8 @@ class ReadResources:
     redis: Redis
     verifier: AccessTokenVerifier
     users: UsersReadStore
+    catalog: CatalogReadStore
+    search: SearchIndex
 
 
 def _resources(request: Request) -> ReadResources:
@@ -39,6 +43,18 @@ def _users(resources: Resources) -> UsersReadStore:
 
 
 UsersStore = Annotated[UsersReadStore, Depends(_users)]
+
+
+def _catalog(resources: Resources) -> CatalogReadStore:
+    return resources.catalog
+
+
+def _search(resources: Resources) -> SearchIndex:
+    return resources.search
+
+
+CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
+Search = Annotated[SearchIndex, Depends(_search)]
 
 
 async def _consistency(
@@ -71,6 +87,28 @@ def _claims(
 
 
 Claims = Annotated[AccessClaims, Depends(_claims)]
+
+
+def _optional_claims(
+    resources: Resources,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims | None:
+    """Anonymous callers are welcome; a token that is sent must still be valid."""
+    return resources.verifier.verify(credentials.credentials) if credentials else None
+
+
+OptionalClaims = Annotated[AccessClaims | None, Depends(_optional_claims)]
+
+
+async def _optional_reader(claims: OptionalClaims, users: UsersStore, _: Consistent
+                           ) -> UserDoc | None:
+    if claims is None:
+        return None
+    user = await users.get(claims.user_id)
+    return None if user is None or user.blocked else user
+
+
+OptionalReader = Annotated[UserDoc | None, Depends(_optional_reader)]
 
 
 async def _reader(claims: Claims, users: UsersStore, _: Consistent) -> UserDoc:

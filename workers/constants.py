@@ -2,10 +2,14 @@
 
 from uuid import UUID
 
+from read.stores.ops import DEAD_LETTERS_KEY, PROJECTION_STATUS_PREFIX
+
+__all__ = ["DEAD_LETTERS_KEY", "EMAIL_JOB", "EMAIL_SENT_PREFIX", "PROJECTION_STATUS_PREFIX",
+           "PROJECT_JOB", "REBUILD_JOB", "job_id"]
+
 PROJECT_JOB = "project_event"
 EMAIL_JOB = "send_email"
-DEAD_LETTERS_KEY = "edu:deadletters"
-PROJECTION_STATUS_PREFIX = "edu:proj:status:"
+REBUILD_JOB = "rebuild_projection"
 EMAIL_SENT_PREFIX = "edu:email:sent:"
 
 

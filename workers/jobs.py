@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from common.settings import Settings
+from projectors.base import Stores
 from read.consistency import APPLIED_TTL_SECONDS, applied_key
 from workers import dead_letters, mail
 from workers.constants import EMAIL_JOB, EMAIL_SENT_PREFIX, PROJECT_JOB, PROJECTION_STATUS_PREFIX
@@ -22,6 +23,12 @@ from write.events import Event, EventEnvelope, UnknownEvent
 
 log = logging.getLogger("edu.worker")
 Context = dict[str, Any]
+
+
+def stores_of(ctx: Context) -> Stores:
+    """The stores the worker built at start-up (tests may hand in just an engine and Redis)."""
+    stores: Stores | None = ctx.get("stores")
+    return stores or Stores(ctx["engine"], ctx["redis"], ctx.get("search"))
 
 
 def _decode(body: dict[str, Any]) -> tuple[EventEnvelope, Event]:
@@ -67,7 +74,7 @@ async def project_event(ctx: Context, body: dict[str, Any]) -> str:
     """Applies one event to every subscribed projection, then marks it applied."""
 
     async def work(envelope: EventEnvelope, event: Event) -> str:
-        names = await run_projectors(event, engine=ctx["engine"], redis=ctx["redis"])
+        names = await run_projectors(event, stores_of(ctx))
         await _mark_applied(ctx["redis"], envelope, names)
         return ",".join(names) or "no projection"
 
@@ -107,3 +114,13 @@ async def send_email(ctx: Context, body: dict[str, Any]) -> str:
         return where
 
     return await _guarded(ctx, EMAIL_JOB, body, work)
+
+
+async def rebuild_projection(ctx: Context, name: str) -> str:
+    """Rebuilds one projection (or all) on an operator's request from the ops API."""
+    from projectors.rebuild import rebuild
+    from workers.routing import PROJECTIONS
+
+    names = list(PROJECTIONS) if name == "all" else [name]
+    results = [await rebuild(PROJECTIONS[n], stores_of(ctx)) for n in names if n in PROJECTIONS]
+    return ", ".join(f"{r.projection}: {r.documents} documents in {r.seconds:.1f}s" for r in results)

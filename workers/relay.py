@@ -23,7 +23,7 @@ from common.settings import Settings
 from workers.constants import job_id
 from workers.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_CLEANED, RELAY_DISPATCHED
 from workers.routing import jobs_for
-from workers.status import publish_relay_status
+from read.stores.ops import publish_relay_status
 from write.events import EventEnvelope
 from write.outbox import NOTIFY_CHANNEL, OutboxEvent
 

@@ -1,14 +1,11 @@
-"""Which jobs an event becomes, and which projectors a projection job runs."""
+"""Which jobs an event becomes, and which projections a projection job runs."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from projectors import users
+from projectors.base import Projection, Stores
+from projectors.catalog import CategoriesProjection, CoursesProjection
+from projectors.live import apply_live
+from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB
 from write.events import (
     Event,
@@ -16,17 +13,9 @@ from write.events import (
     VerificationEmailRequested,
 )
 
-
-@dataclass(frozen=True)
-class Projector:
-    name: str
-    handles: Callable[[Event], bool]
-    apply: Callable[..., Awaitable[None]]
-
-
-PROJECTORS: tuple[Projector, ...] = (
-    Projector(users.NAME, users.handles, users.apply),
-)
+PROJECTIONS: dict[str, Projection] = {
+    p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection())
+}
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type}
 
@@ -39,11 +28,11 @@ def jobs_for(event_type: str) -> list[str]:
     return jobs
 
 
-async def run_projectors(event: Event, *, engine: AsyncEngine, redis: Redis) -> list[str]:
+async def run_projectors(event: Event, stores: Stores) -> list[str]:
     """Applies the event to every projection that subscribes to it; returns their names."""
     names = []
-    for projector in PROJECTORS:
-        if projector.handles(event):
-            await projector.apply(event, engine=engine, redis=redis)
-            names.append(projector.name)
+    for projection in PROJECTIONS.values():
+        if projection.handles(event):
+            await apply_live(projection, event, stores)
+            names.append(projection.name)
     return names

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from common.errors import Invalid
 from read.deps import AdminReader, Consistent, Reader, UsersStore
-from read.stores.users import UserDoc, UserFilter, decode_cursor
+from read.pagination import offset_from
+from read.stores.users import UserDoc, UserFilter
 
 router = APIRouter(prefix="/api", tags=["users"])
 
@@ -41,10 +41,7 @@ async def list_users(
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> UserList:
     """Users for admins: filter by role, blocked, pending teacher verification; prefix search."""
-    try:
-        offset = decode_cursor(cursor)
-    except ValueError as exc:
-        raise Invalid("cursor is invalid", fields={"cursor": "not a cursor from this API"}) from exc
+    offset = offset_from(cursor)
     page = await users.list(
         UserFilter(role=role, blocked=blocked, pending_teacher=pending_verification, q=q),
         limit=limit, offset=offset,

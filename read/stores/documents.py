@@ -35,6 +35,10 @@ local gen = redis.call('GET', KEYS[1]) or '1'
 return redis.call('GET', ARGV[1] .. gen .. ARGV[2])
 """
 
+# A deleted aggregate keeps a tombstone with this version: ids are never reused, so nothing
+# older may resurrect it.
+FINAL_VERSION = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class IndexEntry:
@@ -62,6 +66,11 @@ class DocumentSpace:
     def building_key(self) -> str:
         return f"{PREFIX}:{self.projection}:building"
 
+    @property
+    def key_prefix(self) -> str:
+        """`<prefix>` such that `<prefix><generation>:<suffix>` is a key of this space."""
+        return f"{PREFIX}:{self.projection}:"
+
     def key(self, generation: int, suffix: str) -> str:
         return f"{PREFIX}:{self.projection}:{generation}:{suffix}"
 
@@ -77,22 +86,76 @@ class DocumentSpace:
             generations.append(int(building))
         return generations
 
-    async def upsert(self, generation: int, doc_id: str, version: int, doc: dict[str, Any],
-                     entries: Sequence[IndexEntry]) -> bool:
-        """Stores the document unless a same-or-newer version is already there."""
-        payload = json.dumps({
+    def _payload(self, generation: int, version: int, doc: dict[str, Any] | None,
+                 entries: Sequence[IndexEntry]) -> str:
+        return json.dumps({
             "v": version,
             "doc": doc,
             "idx": [[self.key(generation, e.set_name), e.score, e.member] for e in entries],
-        }, separators=(",", ":"))
-        written = await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")], args=[payload])
+        }, separators=(",", ":"), default=str)
+
+    async def upsert(self, generation: int, doc_id: str, version: int, doc: dict[str, Any] | None,
+                     entries: Sequence[IndexEntry]) -> bool:
+        """Stores the document (None: a tombstone) unless a same-or-newer version is there."""
+        written = await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")],
+                                     args=[self._payload(generation, version, doc, entries)])
         return bool(written)
+
+    async def upsert_many(self, generation: int,
+                          items: Sequence[tuple[str, int, dict[str, Any] | None,
+                                                Sequence[IndexEntry]]]) -> None:
+        """The same compare-and-set for many documents in one pipelined round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for doc_id, version, doc, entries in items:
+                await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")],
+                                   args=[self._payload(generation, version, doc, entries)],
+                                   client=pipe)
+            await pipe.execute()
+
+    async def members(self, generation: int, set_name: str) -> list[str]:
+        return [_s(m) for m in await self.redis.zrange(self.key(generation, set_name), 0, -1)]
+
+    async def start_generation(self) -> int:
+        """A fresh generation that live projectors also write to until `switch_to` is called."""
+        current = await self.current_generation()
+        counter = f"{PREFIX}:{self.projection}:gen_counter"
+        await self.redis.set(counter, current, nx=True)
+        generation = int(await self.redis.incr(counter))
+        await self.drop_generation(generation)  # leftovers of an interrupted rebuild
+        await self.redis.set(self.building_key, generation)
+        return generation
+
+    async def switch_to(self, generation: int) -> int:
+        """Atomically serves `generation`; returns the previous one (still readable until dropped)."""
+        previous = await self.current_generation()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.generation_key, generation)
+            pipe.delete(self.building_key)
+            await pipe.execute()
+        return previous
+
+    async def abandon_generation(self, generation: int) -> None:
+        await self.redis.delete(self.building_key)
+        await self.drop_generation(generation)
+
+    async def drop_generation(self, generation: int) -> int:
+        """Deletes every key of one generation, in batches; returns how many."""
+        dropped = 0
+        batch: list[bytes | str] = []
+        async for key in self.redis.scan_iter(match=f"{PREFIX}:{self.projection}:{generation}:*",
+                                              count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                dropped += await self.redis.unlink(*batch)
+                batch = []
+        if batch:
+            dropped += await self.redis.unlink(*batch)
+        return dropped
 
     async def get_current(self, doc_id: str) -> dict[str, Any] | None:
         """One round trip: resolves the serving generation and reads the document."""
-        raw = await self._read_current(
-            keys=[self.generation_key], args=[f"{PREFIX}:{self.projection}:", f":doc:{doc_id}"]
-        )
+        raw = await self._read_current(keys=[self.generation_key],
+                                       args=[self.key_prefix, f":doc:{doc_id}"])
         return _unwrap(raw)
 
     async def get_many(self, generation: int, doc_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -101,7 +164,18 @@ class DocumentSpace:
         raws = await self.redis.mget([self.key(generation, f"doc:{i}") for i in doc_ids])
         return [doc for doc in map(_unwrap, raws) if doc is not None]
 
-    async def get_versioned(self, generation: int, doc_id: str) -> tuple[int, dict[str, Any]] | None:
+    async def get_many_by_id(self, generation: int, doc_ids: Sequence[str]
+                             ) -> dict[str, dict[str, Any]]:
+        """Stored documents by id (missing ids and tombstones left out), one MGET."""
+        if not doc_ids:
+            return {}
+        raws = await self.redis.mget([self.key(generation, f"doc:{i}") for i in doc_ids])
+        return {i: doc for i, doc in zip(doc_ids, map(_unwrap, raws), strict=True)
+                if doc is not None}
+
+    async def get_versioned(self, generation: int, doc_id: str
+                            ) -> tuple[int, dict[str, Any] | None] | None:
+        """(version, document or None for a tombstone), or None when nothing is stored."""
         raw = await self.redis.get(self.key(generation, f"doc:{doc_id}"))
         if raw is None:
             return None
@@ -110,7 +184,12 @@ class DocumentSpace:
 
 
 def _unwrap(raw: bytes | str | None) -> dict[str, Any] | None:
+    """The document, or None for a missing key or a tombstone."""
     if raw is None:
         return None
-    doc: dict[str, Any] = json.loads(raw)["doc"]
+    doc: dict[str, Any] | None = json.loads(raw)["doc"]
     return doc
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,11 +11,11 @@ from uuid import UUID
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from read.pagination import next_cursor
 from read.stores.documents import DocumentSpace, IndexEntry
 
 PROJECTION = "users"
 MAX_PREFIX_CANDIDATES = 500
-MAX_OFFSET = 10_000
 
 
 class UserDoc(BaseModel):
@@ -70,23 +69,6 @@ class UserPage:
     next_cursor: str | None
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    """Opaque cursor → offset; raises ValueError when it was not made by encode_cursor."""
-    if not cursor:
-        return 0
-    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    if not raw.startswith("o:"):
-        raise ValueError("bad cursor")
-    offset = int(raw[2:])
-    if not 0 <= offset <= MAX_OFFSET:
-        raise ValueError("cursor out of range")
-    return offset
-
-
 class UsersReadStore:
     """Queries over the users projection; used by the read API only."""
 
@@ -107,7 +89,7 @@ class UsersReadStore:
         ids = await self.redis.zrevrange(source, offset, offset + limit - 1)
         docs = await self.space.get_many(gen, [_s(i) for i in ids])
         return UserPage([UserDoc.model_validate(d) for d in docs], total,
-                        _next_cursor(offset, limit, total))
+                        next_cursor(offset, limit, total))
 
     async def _filtered_set(self, gen: int, flt: UserFilter) -> str:
         sets = [self.space.key(gen, name) for name in _set_names(flt)]
@@ -134,12 +116,7 @@ class UsersReadStore:
         matching = sorted((d for d in docs if _matches(d, flt)),
                           key=lambda d: d.created_at, reverse=True)
         page = matching[offset:offset + limit]
-        return UserPage(page, len(matching), _next_cursor(offset, limit, len(matching)))
-
-
-def _next_cursor(offset: int, limit: int, total: int) -> str | None:
-    following = offset + limit
-    return encode_cursor(following) if following < total and following <= MAX_OFFSET else None
+        return UserPage(page, len(matching), next_cursor(offset, limit, len(matching)))
 
 
 def _set_names(flt: UserFilter) -> list[str]:

@@ -13,11 +13,13 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
+from read.stores.ops import register_projections
 from tests.builders import envelopes, register
 from workers.jobs import project_event
 
 COMMANDS = [[], ["up"], ["serve"], ["migrate"], ["create-admin"], ["relay"], ["worker"],
-            ["projections"], ["projections", "status"], ["dead-letters"],
+            ["projections"], ["projections", "status"], ["projections", "rebuild"],
+            ["projections", "verify"], ["dead-letters"],
             ["dead-letters", "list"], ["dead-letters", "replay"]]
 
 
@@ -60,6 +62,7 @@ async def test_projection_status_reports_the_last_applied_event(
     ctx = {"settings": settings, "engine": engine, "redis": redis, "job_try": 1}
     for body in bodies:
         await project_event(ctx, body)
+    await register_projections(redis, ["users"])
     result = edu(settings, tmp_path, "projections", "status", "--json")
     assert result.returncode == 0, result.stderr
     (users,) = json.loads(result.stdout)

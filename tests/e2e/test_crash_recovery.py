@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from apps.write_app import create_write_app
 from common.settings import Settings
 from projectors import users
+from projectors.base import Stores
+from projectors.rebuild import verify
 from read.consistency import applied_key
 from read.stores.documents import DocumentSpace
 from read.stores.users import UserDoc, index_entries
@@ -119,7 +121,7 @@ async def test_random_kills_of_relay_and_worker_lose_nothing(
         fleet.stop_all()
     assert fleet.kills >= 3, "the chaos loop did not get to kill anything"
     assert missing == [], f"events never projected (seed {seed}): {missing}"
-    assert await users.drift(engine, redis) == {}
+    assert await verify(users.users, Stores(engine, redis)) == {}
 
     # Exactly once in effect: every index holds each user once, and nothing else.
     async with engine.connect() as conn:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from apps.cli_admin import create_admin_account
 from common.settings import Settings
 from common.tokens import generate_private_pem, load_keys
-from read.stores.users import encode_cursor
+from read.pagination import encode_cursor
 from tests.checks import expect_error, write_state
 from tests.harness import Platform, running_platform
 from write.outbox import encode_consistency_token

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from apps.resources import create_queue
 from common.settings import Settings
 from projectors import users
+from projectors.base import Stores
+from projectors.rebuild import verify
 from tests.builders import envelopes, register
 from workers import dead_letters
 from workers.constants import PROJECT_JOB
@@ -59,7 +61,7 @@ async def test_failing_projection_retries_then_parks_and_replay_projects_it(
     finally:
         await broken.dispose()
     assert outcome == "dead-lettered"
-    assert await users.drift(engine, redis) != {}
+    assert await verify(users.users, Stores(engine, redis)) != {}
 
     replayed = await dead_letters.replay(queue, settings.arq_queue_name,
                                          await dead_letters.all_letter_ids(redis))
@@ -68,7 +70,7 @@ async def test_failing_projection_retries_then_parks_and_replay_projects_it(
     jobs = await queue.queued_jobs(queue_name=settings.arq_queue_name)
     assert len(jobs) == 1
     assert await project_event(ctx_for(settings, engine, redis), jobs[0].args[0]) == "users"
-    assert await users.drift(engine, redis) == {}
+    assert await verify(users.users, Stores(engine, redis)) == {}
 
 
 async def test_a_hanging_projection_is_retried_not_dropped(

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from common.settings import Settings
 from projectors import users
+from projectors.base import Stores
+from projectors.rebuild import verify
 from projectors.loaders import load_user
 from read.stores.documents import DocumentSpace
 from read.stores.users import UserFilter, UsersReadStore
@@ -101,7 +103,7 @@ async def _check(settings: Settings, plan: list[tuple[Any, ...]],
         ctx = {"settings": settings, "engine": engine, "redis": redis, "job_try": 1}
         await _deliver(ctx, await envelopes(engine), stale, schedule)
 
-        assert await users.drift(engine, redis) == {}
+        assert await verify(users.users, Stores(engine, redis)) == {}
         store = UsersReadStore(redis)
         async with engine.connect() as conn:
             expected = {role: set(map(str, (await conn.scalars(text(

@@ -6,7 +6,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
-from read.stores.users import UserFilter, UsersReadStore, decode_cursor
+from read.pagination import decode_cursor
+from read.stores.users import UserFilter, UsersReadStore
 from tests.builders import envelopes, register
 from workers.jobs import project_event
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from common.errors import BadRequest
 from read.consistency import MAX_EVENTS_PER_TOKEN, parse_token
-from read.stores.users import MAX_OFFSET, decode_cursor, encode_cursor
+from read.pagination import MAX_OFFSET, decode_cursor, encode_cursor
 from write.outbox import encode_consistency_token
 
 event_ids = st.lists(st.uuids(), min_size=1, max_size=MAX_EVENTS_PER_TOKEN)

@@ -1,0 +1,52 @@
+"""What every projection offers: live application of events, batch writes for rebuilds, drift."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from read.search.port import SearchIndex
+from write.events import Event
+
+SearchTarget = Literal["live", "next"]
+
+
+@dataclass
+class Stores:
+    """The write model (read through loaders only) and the read stores a projection fills."""
+
+    engine: AsyncEngine
+    redis: Redis
+    search: SearchIndex | None = None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where a batch goes: a generation per Redis document space, and search indexes."""
+
+    generations: Mapping[str, Sequence[int]]
+    search: Sequence[SearchTarget] = ()
+
+
+class Projection(Protocol):
+    name: str
+    spaces: tuple[str, ...]
+    uses_search: bool
+
+    def handles(self, event: Event) -> bool: ...
+
+    def ids_of(self, event: Event) -> list[uuid.UUID]: ...
+
+    async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None: ...
+
+    def stream_ids(self, engine: AsyncEngine, batch_size: int
+                   ) -> AsyncIterator[list[uuid.UUID]]: ...
+
+    async def count(self, engine: AsyncEngine) -> int: ...
+
+    async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]: ...

@@ -1,0 +1,139 @@
+"""Catalog queries: search, course pages, lists, categories, lessons, a teacher's courses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from common.errors import Forbidden, NotFound, Unavailable
+from read.deps import CatalogStore, Consistent, OptionalReader, Reader, Search
+from read.pagination import next_cursor, offset_from
+from read.search.documents import SearchHit, SearchQuery
+from read.stores.catalog import CategoryView, CourseCard, CoursePageView, LessonDoc, ListName
+from read.stores.users import UserDoc
+
+router = APIRouter(prefix="/api", tags=["catalog"])
+Limit = Annotated[int, Query(ge=1, le=50)]
+Cursor = Annotated[str | None, Query(max_length=64)]
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    next_cursor: str | None
+
+
+class CardPage(BaseModel):
+    items: list[CourseCard]
+    total: int
+    next_cursor: str | None
+
+
+class LessonView(BaseModel):
+    id: UUID
+    course_id: UUID
+    module_id: UUID
+    title: str
+    duration_minutes: int
+    preview: bool
+    video_url: str | None = None
+    content_html: str | None = None
+    content_md: str | None = None
+
+
+def _may_edit(user: UserDoc | None, teacher_id: UUID) -> bool:
+    return user is not None and (user.role == "admin" or user.id == teacher_id)
+
+
+@router.get("/courses", response_model=SearchPage)
+async def search_courses(
+    search: Search,
+    _: Consistent,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: UUID | None = None,
+    level: Literal["beginner", "intermediate", "advanced"] | None = None,
+    language: Annotated[str | None, Query(pattern=r"^[a-z]{2}$")] = None,
+    price: Literal["free", "paid"] | None = None,
+    price_min: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
+    price_max: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
+    rating_min: Annotated[float | None, Query(ge=0, le=5)] = None,
+    sort: Literal["relevance", "popular", "rating", "newest", "price_asc", "price_desc"] = "relevance",
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> SearchPage:
+    """Search the published catalog: typo-tolerant, prefixes, filters, facets, sorts."""
+    offset = offset_from(cursor)
+    query = SearchQuery(q=q.strip() or None if q else None, category_id=category, level=level,
+                        language=language, price=price, price_min=price_min, price_max=price_max,
+                        rating_min=rating_min, sort=sort, limit=limit, offset=offset)
+    try:
+        result = await search.search(query)
+    except (OSError, TimeoutError, ConnectionError) as exc:
+        raise Unavailable("search is unavailable right now; lists and course pages still work",
+                          code="search_unavailable") from exc
+    return SearchPage(items=result.items, total=result.total, facets=result.facets,
+                      next_cursor=next_cursor(offset, limit, result.total))
+
+
+@router.get("/courses/{course_id}", response_model=CoursePageView)
+async def course_page(course_id: UUID, catalog: CatalogStore, user: OptionalReader,
+                      _: Consistent) -> CoursePageView:
+    """A course page (published courses; drafts to their teacher and admins)."""
+    page = await catalog.course_page(course_id)
+    if page is None or (page.status != "published" and not _may_edit(user, page.teacher_id)):
+        raise NotFound("no such course", code="course_not_found")
+    return page
+
+
+@router.get("/catalog/lists/{name}", response_model=CardPage)
+async def course_list(name: ListName, catalog: CatalogStore, _: Consistent,
+                      category: UUID | None = None, limit: Limit = 20,
+                      cursor: Cursor = None) -> CardPage:
+    """Newest, popular or top-rated published courses, overall or in one category."""
+    offset = offset_from(cursor)
+    cards, total = await catalog.course_list(name, category_id=category, limit=limit,
+                                             offset=offset)
+    return CardPage(items=cards, total=total, next_cursor=next_cursor(offset, limit, total))
+
+
+@router.get("/categories", response_model=list[CategoryView])
+async def categories(catalog: CatalogStore, _: Consistent) -> list[CategoryView]:
+    """Every category with its number of published courses."""
+    return await catalog.all_categories()
+
+
+@router.get("/teacher/courses", response_model=CardPage)
+async def teacher_courses(user: Reader, catalog: CatalogStore, limit: Limit = 20,
+                          cursor: Cursor = None) -> CardPage:
+    """The caller's own courses, drafts and archived ones included, last changed first."""
+    if user.role != "teacher":
+        raise Forbidden("only teachers have courses", code="teacher_required")
+    offset = offset_from(cursor)
+    cards, total = await catalog.teacher_courses(user.id, limit=limit, offset=offset)
+    return CardPage(items=cards, total=total, next_cursor=next_cursor(offset, limit, total))
+
+
+@router.get("/lessons/{lesson_id}", response_model=LessonView, response_model_exclude_none=True)
+async def lesson(lesson_id: UUID, catalog: CatalogStore, user: OptionalReader,
+                 _: Consistent) -> LessonView:
+    """A lesson's content: for its teacher and admins, and for anyone on a preview lesson."""
+    doc = await catalog.lesson(lesson_id)
+    editor = doc is not None and _may_edit(user, doc.teacher_id)
+    if doc is None or (doc.course_status != "published" and not editor):
+        raise NotFound("no such lesson", code="lesson_not_found")
+    outline = LessonView(id=doc.id, course_id=doc.course_id, module_id=doc.module_id,
+                         title=doc.title, duration_minutes=doc.duration_minutes,
+                         preview=doc.preview)
+    if not (editor or doc.preview):
+        raise Forbidden("enroll in the course to read this lesson", code="enrollment_required")
+    return _with_content(outline, doc, editor=editor)
+
+
+def _with_content(outline: LessonView, doc: LessonDoc, *, editor: bool) -> LessonView:
+    return outline.model_copy(update={"video_url": doc.video_url, "content_html": doc.content_html,
+                                      "content_md": doc.content_md if editor else None})

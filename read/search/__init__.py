@@ -1,0 +1,1 @@
+"""The catalog search port, its documents, and its Postgres and Meilisearch adapters."""

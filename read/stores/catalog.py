@@ -1,0 +1,209 @@
+"""Catalog read models in Redis: course pages, lessons, categories, lists and teacher views."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from read.stores.documents import DocumentSpace, IndexEntry
+
+COURSES = "courses"
+LESSONS = "lessons"
+CATEGORIES = "categories"
+LISTS = {"newest": "newest", "popular": "popular", "top-rated": "rating"}
+ListName = Literal["newest", "popular", "top-rated"]
+
+# One round trip for a course page: the course and its category, each in its serving generation.
+_READ_PAGE = """
+local course_gen = redis.call('GET', KEYS[1]) or '1'
+local raw = redis.call('GET', ARGV[1] .. course_gen .. ':doc:' .. ARGV[2])
+if not raw then return {false, false} end
+local category_id = cjson.decode(raw).doc
+if category_id == cjson.null then return {raw, false} end
+category_id = category_id.category_id
+if category_id == cjson.null or category_id == nil then return {raw, false} end
+local category_gen = redis.call('GET', KEYS[2]) or '1'
+return {raw, redis.call('GET', ARGV[3] .. category_gen .. ':doc:' .. category_id)}
+"""
+
+
+class LessonOutline(BaseModel):
+    id: UUID
+    title: str
+    duration_minutes: int
+    preview: bool
+
+
+class ModuleOutline(BaseModel):
+    id: UUID
+    title: str
+    lessons: list[LessonOutline]
+
+
+class CategoryRef(BaseModel):
+    id: UUID
+    name: str
+    slug: str
+
+
+class CourseCard(BaseModel):
+    """What a list or search hit shows of a course."""
+
+    id: UUID
+    title: str
+    teacher_id: UUID
+    teacher_name: str
+    category_id: UUID | None
+    level: str
+    language: str
+    price: Decimal | None
+    currency: str | None
+    cover_url: str | None
+    status: Literal["draft", "published", "archived"]
+    rating: float
+    rating_count: int
+    students_count: int
+    lessons_count: int
+    duration_minutes: int
+    published_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+class CoursePage(CourseCard):
+    """The course page: the card plus description and outline (never paid lesson content)."""
+
+    description_html: str
+    modules: list[ModuleOutline]
+
+
+class CoursePageView(CoursePage):
+    category: CategoryRef | None = None
+
+
+class CategoryDoc(BaseModel):
+    id: UUID
+    name: str
+    slug: str
+    version: int
+
+
+class CategoryView(CategoryDoc):
+    courses_count: int
+
+
+class LessonDoc(BaseModel):
+    """A lesson with its content; the read API decides who may see `content_*`."""
+
+    id: UUID
+    course_id: UUID
+    module_id: UUID
+    teacher_id: UUID
+    course_status: Literal["draft", "published", "archived"]
+    title: str
+    content_md: str
+    content_html: str
+    video_url: str | None
+    duration_minutes: int
+    preview: bool
+    position: int
+    version: int
+
+
+def course_entries(page: CoursePage) -> list[IndexEntry]:
+    """Sorted-set memberships: teacher's list always; catalog lists only while published."""
+    member = str(page.id)
+    entries = [IndexEntry(f"teacher:{page.teacher_id}", page.updated_at.timestamp(), member)]
+    if page.status == "published" and page.published_at is not None:
+        scores = {"newest": page.published_at.timestamp(), "popular": float(page.students_count),
+                  "rating": page.rating}
+        for list_key, score in scores.items():
+            entries.append(IndexEntry(f"list:{list_key}", score, member))
+            if page.category_id is not None:
+                entries.append(IndexEntry(f"cat:{page.category_id}:{list_key}", score, member))
+    return entries
+
+
+def lesson_entries(lesson: LessonDoc) -> list[IndexEntry]:
+    return [IndexEntry(f"course:{lesson.course_id}:lessons", lesson.position, str(lesson.id))]
+
+
+def category_entries(category: CategoryDoc) -> list[IndexEntry]:
+    return [IndexEntry("all", 0, str(category.id))]
+
+
+class CatalogReadStore:
+    """Catalog queries for the read API; Redis only."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.courses = DocumentSpace(redis, COURSES)
+        self.lessons = DocumentSpace(redis, LESSONS)
+        self.categories = DocumentSpace(redis, CATEGORIES)
+        self._read_page = redis.register_script(_READ_PAGE)
+
+    async def course_page(self, course_id: UUID) -> CoursePageView | None:
+        raw_course, raw_category = await self._read_page(
+            keys=[self.courses.generation_key, self.categories.generation_key],
+            args=[self.courses.key_prefix, str(course_id), self.categories.key_prefix],
+        )
+        course = _doc(raw_course)
+        if course is None:
+            return None
+        category = _doc(raw_category)
+        return CoursePageView.model_validate(
+            {**course, "category": CategoryRef.model_validate(category) if category else None})
+
+    async def lesson(self, lesson_id: UUID) -> LessonDoc | None:
+        doc = await self.lessons.get_current(str(lesson_id))
+        return LessonDoc.model_validate(doc) if doc else None
+
+    async def course_list(self, name: ListName, *, category_id: UUID | None, limit: int,
+                          offset: int) -> tuple[list[CourseCard], int]:
+        prefix = f"cat:{category_id}:" if category_id else "list:"
+        return await self._cards(f"{prefix}{LISTS[name]}", limit=limit, offset=offset)
+
+    async def teacher_courses(self, teacher_id: UUID, *, limit: int, offset: int
+                              ) -> tuple[list[CourseCard], int]:
+        return await self._cards(f"teacher:{teacher_id}", limit=limit, offset=offset)
+
+    async def _cards(self, set_name: str, *, limit: int, offset: int
+                     ) -> tuple[list[CourseCard], int]:
+        gen = await self.courses.current_generation()
+        key = self.courses.key(gen, set_name)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(key)
+            pipe.zrevrange(key, offset, offset + limit - 1)
+            total, ids = await pipe.execute()
+        docs = await self.courses.get_many(gen, [_s(i) for i in ids])
+        return [CourseCard.model_validate(d) for d in docs], int(total)
+
+    async def all_categories(self) -> list[CategoryView]:
+        cat_gen, course_gen = await self.categories.current_generation(), \
+            await self.courses.current_generation()
+        ids = await self.categories.members(cat_gen, "all")
+        docs = [CategoryDoc.model_validate(d) for d in await self.categories.get_many(cat_gen, ids)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for doc in docs:
+                pipe.zcard(self.courses.key(course_gen, f"cat:{doc.id}:newest"))
+            counts = await pipe.execute()
+        views = [CategoryView(**doc.model_dump(), courses_count=int(count))
+                 for doc, count in zip(docs, counts, strict=True)]
+        return sorted(views, key=lambda view: view.name.lower())
+
+
+def _doc(raw: bytes | str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    doc: dict[str, Any] | None = json.loads(raw)["doc"]
+    return doc
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
