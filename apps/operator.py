@@ -30,6 +30,7 @@ async def operator_stores(settings: Settings) -> AsyncIterator[Stores]:
     engine = create_engine(settings, pool_size=4)
     redis = create_redis(settings)
     search = await create_search_index(settings)
+    await search.ensure()
     try:
         yield Stores(engine, redis, search)
     finally:

@@ -6,11 +6,13 @@ Postgres connection (with the embedded search backend) goes to the separate sear
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import SQLAlchemyError
 
 from apps import ops
 from apps.resources import create_redis
@@ -24,6 +26,8 @@ from read.search.port import create_search_index
 from read.stores.catalog import CatalogReadStore
 from read.stores.users import UsersReadStore
 
+log = logging.getLogger("edu.read")
+
 
 def create_read_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
@@ -33,6 +37,11 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         redis = create_redis(settings)
         keys = load_keys(settings, need_private=False)
         search = await create_search_index(settings)
+        try:
+            await search.ensure()
+        except (OSError, SQLAlchemyError, TimeoutError) as exc:
+            # Lists and course pages do not need search; /readyz reports it and search answers 503.
+            log.warning("search index unavailable at start-up: %s", exc)
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
@@ -47,8 +56,11 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     async def redis_ready() -> None:
         await app.state.resources.redis.ping()
 
+    async def search_ready() -> None:
+        await app.state.resources.search.count()
+
     install_plumbing(app, service="read", max_body_bytes=settings.max_body_bytes,
-                     readiness={"redis": redis_ready})
+                     readiness={"redis": redis_ready, "search": search_ready})
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET"],

@@ -14,11 +14,11 @@ from common.settings import Settings
 from projectors.base import Stores
 from read.search.port import create_search_index
 from read.stores.ops import register_projections
-from workers.routing import PROJECTIONS
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REBUILD_JOB
 from workers.dead_letters import all_letter_ids
 from workers.jobs import project_event, rebuild_projection, send_email
 from workers.metrics import DEAD_LETTERS
+from workers.routing import PROJECTIONS
 from write.db import create_engine
 
 
@@ -33,6 +33,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["engine"] = create_engine(settings, pool_size=5)
         ctx["redis"] = create_redis(settings)
         ctx["search"] = await create_search_index(settings)
+        await ctx["search"].ensure()
         ctx["stores"] = Stores(ctx["engine"], ctx["redis"], ctx["search"])
         await register_projections(ctx["redis"], list(PROJECTIONS))
         DEAD_LETTERS.set(len(await all_letter_ids(ctx["redis"])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from projectors.catalog_loaders import (
 from projectors.compare import compare_documents
 from projectors.rendering import markdown_to_html
 from read.search.documents import CourseSearchDoc
+from read.search.port import NoRebuildInProgress
 from read.stores.catalog import (
     CATEGORIES,
     COURSES,
@@ -132,7 +134,9 @@ class CoursesProjection:
             await lessons_space.upsert_many(generation, lesson_items + removed)
         if stores.search is not None:
             for target in targets.search:
-                await stores.search.upsert(searchable, target=target)
+                # A rebuild may switch between our check and this write; then live has it.
+                with contextlib.suppress(NoRebuildInProgress):
+                    await stores.search.upsert(searchable, target=target)
 
     async def _removed_lessons(self, space: DocumentSpace, generation: int,
                                pages: list[CoursePage], lessons: list[LessonDoc]) -> list[Item]:

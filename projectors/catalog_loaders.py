@@ -45,8 +45,8 @@ async def load_courses(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]
             select(Lesson.__table__).where(Lesson.course_id.in_(ids)).order_by(Lesson.position)))
         # The teacher's display name lives in identity; a second query, never a cross-schema join.
         teacher_ids = {c["teacher_id"] for c in courses}
-        names = dict((await conn.execute(
-            select(User.id, User.name).where(User.id.in_(teacher_ids)))).tuples().all())
+        names: dict[uuid.UUID, str] = {row[0]: row[1] for row in await conn.execute(
+            select(User.id, User.name).where(User.id.in_(teacher_ids)))}
     aggregates = {c["id"]: CourseAggregate(c, names.get(c["teacher_id"], "")) for c in courses}
     by_module: dict[uuid.UUID, list[Row]] = defaultdict(list)
     for lesson in lessons:

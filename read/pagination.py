@@ -18,7 +18,7 @@ def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    if not raw.startswith("o:") or not raw[2:].isdecimal():
+    if not raw.startswith("o:") or not raw[2:].removeprefix("-").isdecimal():
         raise ValueError("bad cursor")
     offset = int(raw[2:])
     if not 0 <= offset <= MAX_OFFSET:

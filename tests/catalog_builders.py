@@ -3,7 +3,6 @@ write API, and a fingerprint of the catalog write model for "nothing changed" as
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -300,7 +299,3 @@ COMMANDS = [
     CatalogCommand("remove lesson", "course", "DELETE", _first_lesson, _no_body, 200,
                    "catalog.lesson_removed"),
 ]
-
-
-def new_uuid() -> str:
-    return str(uuid.uuid4())

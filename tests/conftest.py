@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from apps.local_services import LocalService, ensure_database, resolve_postgres, resolve_redis
 from common.settings import Settings
 from common.tokens import generate_private_pem
+from read.search.port import create_search_index
 from write.migrate import upgrade
 
 WRITE_TABLES = ("identity.users", "outbox.events", "catalog.categories", "catalog.courses")
@@ -53,25 +54,35 @@ def settings(tmp_path_factory: pytest.TempPathFactory,
     )
 
 
+async def fresh_database(url: str) -> None:
+    """Drops and re-creates a test database, so every run starts from the migrations."""
+    admin_url = make_url(url).set(database="postgres")
+    name = make_url(url).database
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+    await ensure_database(url)
+
+
 @pytest.fixture(scope="session")
 async def migrated(settings: Settings) -> None:
-    await ensure_database(settings.database_url)
-    engine = create_async_engine(settings.database_url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS identity CASCADE"))
-        await conn.execute(text("DROP SCHEMA IF EXISTS outbox CASCADE"))
-        await conn.execute(text("DROP SCHEMA IF EXISTS catalog CASCADE"))
-        await conn.execute(text("DROP TABLE IF EXISTS public.alembic_version"))
-    await engine.dispose()
+    await fresh_database(settings.database_url)
     await asyncio.to_thread(upgrade, settings.database_url)
 
 
 @pytest.fixture
 async def engine(settings: Settings, migrated: None) -> AsyncIterator[AsyncEngine]:
-    """A clean write model for each test."""
+    """A clean write model (and an empty search index) for each test."""
     engine = create_async_engine(settings.database_url, pool_size=5)
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {', '.join(WRITE_TABLES)} CASCADE"))
+    search = await create_search_index(settings)
+    try:
+        await search.drop()
+        await search.ensure()
+    finally:
+        await search.close()
     yield engine
     await engine.dispose()
 

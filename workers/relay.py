@@ -20,10 +20,10 @@ from sqlalchemy import RowMapping, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
+from read.stores.ops import publish_relay_status
 from workers.constants import job_id
 from workers.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_CLEANED, RELAY_DISPATCHED
 from workers.routing import jobs_for
-from read.stores.ops import publish_relay_status
 from write.events import EventEnvelope
 from write.outbox import NOTIFY_CHANNEL, OutboxEvent
 

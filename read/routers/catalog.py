@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from common.errors import Forbidden, NotFound, Unavailable
+from common.errors import Forbidden, NotFound
 from read.deps import CatalogStore, Consistent, OptionalReader, Reader, Search
 from read.pagination import next_cursor, offset_from
 from read.search.documents import SearchHit, SearchQuery
@@ -71,11 +71,7 @@ async def search_courses(
     query = SearchQuery(q=q.strip() or None if q else None, category_id=category, level=level,
                         language=language, price=price, price_min=price_min, price_max=price_max,
                         rating_min=rating_min, sort=sort, limit=limit, offset=offset)
-    try:
-        result = await search.search(query)
-    except (OSError, TimeoutError, ConnectionError) as exc:
-        raise Unavailable("search is unavailable right now; lists and course pages still work",
-                          code="search_unavailable") from exc
+    result = await search.search(query)  # SearchUnavailable (503) when the backend is down
     return SearchPage(items=result.items, total=result.total, facets=result.facets,
                       next_cursor=next_cursor(offset, limit, result.total))
 

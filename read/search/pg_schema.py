@@ -1,11 +1,11 @@
 """The embedded Postgres search index's database and DDL: a live table, a "next" one, helpers.
 
-Text is normalized by `search.norm` (lower case, accents and ё folded by `unaccent` when the
-server has it). The `russian` configuration stems Cyrillic words with the Russian snowball
-stemmer and Latin words with the English one, so it covers both languages in one pass; `simple`
-adds the unstemmed words that prefixes and typo expansions match. Typo candidates come from a
-vocabulary of title and teacher-name words (a trigram GiST index finds the nearest words, an
-edit distance with transpositions keeps Meilisearch's 1-typo-from-5 / 2-typos-from-9 rule).
+The `russian` configuration stems Cyrillic words with the Russian snowball stemmer and Latin
+words with the English one, so one pass covers both languages; `simple` adds the unstemmed title
+and teacher-name words. Those two fields are first normalized by `search.norm` (lower case,
+accents and ё folded by `unaccent` when the server has it). Typo candidates come from a
+vocabulary of title and teacher-name words: a trigram GiST index finds the nearest words, and an
+edit distance with transpositions applies Meilisearch's rule (1 typo from 5 letters, 2 from 9).
 """
 
 from __future__ import annotations
@@ -75,12 +75,12 @@ async def create_schema(conn: AsyncConnection) -> None:
     await conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     unaccent = await _unaccent_schema(conn)
     await conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    for statement in _functions(unaccent):
-        await conn.exec_driver_sql(statement)
     await conn.exec_driver_sql(
         f"CREATE TABLE IF NOT EXISTS {SCHEMA}.words (word text PRIMARY KEY)")
     await conn.exec_driver_sql(
         f"CREATE INDEX IF NOT EXISTS words_trgm ON {SCHEMA}.words USING gist (word gist_trgm_ops)")
+    for statement in _functions(unaccent):
+        await conn.exec_driver_sql(statement)
     if not await conn.scalar(text("SELECT to_regclass(:table) IS NOT NULL"), {"table": LIVE}):
         await create_table(conn, LIVE)
     if not await conn.scalar(text("SELECT lower('Ж') = 'ж'")):
@@ -163,18 +163,21 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         WHERE u.ord = cardinality(words)
       UNION ALL SELECT plainto_tsquery('simple', v.word)
         FROM (SELECT word FROM {SCHEMA}.words ORDER BY word <-> n.w LIMIT 32) AS v
-        WHERE typos AND length(n.w) >= 5
-          AND {SCHEMA}.edit_distance(v.word, n.w) <= CASE WHEN length(n.w) >= 9 THEN 2 ELSE 1 END
+        CROSS JOIN LATERAL (SELECT CASE WHEN length(n.w) >= 9 THEN 2 ELSE 1 END AS allowed) AS k
+        WHERE typos AND length(n.w) >= 5 AND abs(length(v.word) - length(n.w)) <= k.allowed
+          AND {SCHEMA}.edit_distance(v.word, n.w) <= k.allowed
     ) AS alt(q)
     GROUP BY u.ord
   ) AS per_word
 $$"""
 
-_VECTOR = " || ".join(
-    f"setweight(to_tsvector('{config}', {SCHEMA}.norm(coalesce(doc->>'{field}', ''))), '{weight}')"
-    for field, weight in (("title", "A"), ("teacher_name", "B"), ("description_text", "C"))
-    for config in ("russian", "simple")
-)
+# Facets need every match anyway, so sort-key indexes would not spare a scan; only the text
+# match and the category filter (the selective one) get indexes. Tombstones stay out of them.
+_INDEXES = {
+    "text": "USING gin (search_vector) WHERE listed",
+    "category": "(category_id) WHERE listed",
+}
+INDEX_SUFFIXES = tuple(_INDEXES)
 
 
 async def create_table(conn: AsyncConnection, table: str) -> None:
@@ -195,15 +198,8 @@ async def create_table(conn: AsyncConnection, table: str) -> None:
             students_count integer NOT NULL,
             published_at timestamptz,
             doc jsonb NOT NULL,
-            search_vector tsvector GENERATED ALWAYS AS ({_VECTOR}) STORED,
+            search_vector tsvector NOT NULL,
             CONSTRAINT {name}_pkey PRIMARY KEY (id)
         )""")
-    # Facets need every match anyway, so sort-key indexes would not spare a scan; only the text
-    # match and the category filter (the selective one) get indexes. Tombstones stay out of them.
-    await conn.exec_driver_sql(
-        f"CREATE INDEX {name}_text ON {table} USING gin (search_vector) WHERE listed")
-    await conn.exec_driver_sql(
-        f"CREATE INDEX {name}_category ON {table} (category_id) WHERE listed")
-
-
-INDEX_SUFFIXES = ("text", "category")
+    for suffix, definition in _INDEXES.items():
+        await conn.exec_driver_sql(f"CREATE INDEX {name}_{suffix} ON {table} {definition}")

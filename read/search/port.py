@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Literal, Protocol
 from uuid import UUID
 
-from common.errors import Conflict
+from common.errors import Conflict, Unavailable
 from common.settings import Settings
 from read.search.documents import CourseSearchDoc, SearchQuery, SearchResult
 
@@ -17,6 +17,13 @@ class NoRebuildInProgress(Conflict):
     """A write or switch aimed at the "next" index while no rebuild is running."""
 
     code = "no_rebuild_in_progress"
+
+
+class SearchUnavailable(Unavailable):
+    """The search backend cannot answer now (down, timed out, or dropped and not rebuilt yet)."""
+
+    def __init__(self, message: str = "search is unavailable right now") -> None:
+        super().__init__(message, code="search_unavailable")
 
 
 class SearchIndex(Protocol):
@@ -39,7 +46,7 @@ class SearchIndex(Protocol):
         """
 
     async def search(self, query: SearchQuery) -> SearchResult:
-        """Search the live index: listed documents only."""
+        """Search the live index: listed documents only. Raises SearchUnavailable (503)."""
 
     async def get(self, course_id: UUID) -> CourseSearchDoc | None:
         """The stored live document, tombstone or not (for `verify`)."""

@@ -13,13 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 import redis.asyncio as aioredis
-import sqlalchemy
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from apps.local_services import ensure_database, port_answers
+from apps.local_services import port_answers
 from apps.seed import ADMIN, DEMO_PASSWORD
 from common.net import free_port
 from common.settings import Settings
+from tests.conftest import fresh_database
 
 UP_BANNER = "EduPlatform is up"
 
@@ -90,13 +89,8 @@ def base_env(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.timeout(240)
 async def test_edu_up_with_given_servers(settings: Settings, tmp_path: Path) -> None:
     database_url = settings.database_url.rsplit("/", 1)[0] + "/edu_up_test"
-    await ensure_database(database_url)
-    engine = create_async_engine(database_url)
-    async with engine.begin() as conn:
-        for schema in ("identity", "outbox"):
-            await conn.execute(sqlalchemy.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        await conn.execute(sqlalchemy.text("DROP TABLE IF EXISTS public.alembic_version"))
-    await engine.dispose()
+    await fresh_database(database_url)
+    await fresh_database(Settings(database_url=database_url).search_database)
     redis_url = settings.redis_url.rsplit("/", 1)[0] + "/14"
     client = aioredis.Redis.from_url(redis_url)
     await client.flushdb()

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from common.settings import Settings
 from projectors import users
 from projectors.base import Stores
-from projectors.rebuild import verify
 from projectors.loaders import load_user
+from projectors.rebuild import verify
 from read.stores.documents import DocumentSpace
 from read.stores.users import UserFilter, UsersReadStore
 from tests.builders import admin, change_access, envelopes, register

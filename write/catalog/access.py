@@ -24,10 +24,13 @@ def require_admin(user: User) -> None:
         raise Forbidden("admins only", code="admin_required")
 
 
-def may_edit(user: User, course: Course) -> bool:
+def require_editor(user: User, course: Course) -> None:
+    """Admins, and the course's own teacher while their account is verified."""
     if user.role == "admin":
-        return True
-    return course.teacher_id == user.id and user.role == "teacher" and user.teacher_verified
+        return
+    if course.teacher_id != user.id or user.role != "teacher":
+        raise Forbidden("only the course's teacher or an admin may change it", code="not_course_owner")
+    require_verified_teacher(user)
 
 
 async def course_for_change(uow: UnitOfWork, user: User, course_id: uuid.UUID,
@@ -37,8 +40,7 @@ async def course_for_change(uow: UnitOfWork, user: User, course_id: uuid.UUID,
         select(Course).where(Course.id == course_id).with_for_update())).first()
     if course is None:
         raise NotFound("no such course", code="course_not_found")
-    if not may_edit(user, course):
-        raise Forbidden("only the course's teacher or an admin may change it", code="not_course_owner")
+    require_editor(user, course)
     if expected_version is not None and course.version != expected_version:
         raise Conflict(f"the course changed since version {expected_version} "
                        f"(now {course.version}); reload and try again", code="version_conflict")

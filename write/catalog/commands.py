@@ -7,11 +7,21 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    field_validator,
+)
 
-from write.catalog.text import plain_text, sanitize_html
+from write.catalog.text import no_control_characters, plain_text, sanitize_html
 
 _HTTP_URL = TypeAdapter(HttpUrl)
+# The URL parser forgives (drops or encodes) these, but the raw value is what gets stored.
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def _currency(value: str) -> str:
@@ -22,6 +32,8 @@ def _currency(value: str) -> str:
 
 def _http_url(value: str) -> str:
     """An absolute http(s) URL, kept as the client wrote it once it validates."""
+    if _URL_UNSAFE.search(value):
+        raise ValueError("URL must not contain whitespace or control characters")
     _HTTP_URL.validate_python(value)
     return value
 
@@ -35,6 +47,7 @@ def _slug(value: str) -> str:
 CURRENCIES = frozenset({"USD", "EUR", "RUB", "KZT", "GBP"})
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 Title = Annotated[str, AfterValidator(plain_text), Field(min_length=1, max_length=200)]
+CategoryName = Annotated[str, AfterValidator(plain_text), Field(min_length=1, max_length=80)]
 Description = Annotated[str, Field(max_length=20_000), AfterValidator(sanitize_html)]
 Level = Literal["beginner", "intermediate", "advanced"]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
@@ -42,7 +55,7 @@ Price = Annotated[Decimal, Field(gt=0, le=Decimal("100000"), decimal_places=2)]
 Currency = Annotated[str, AfterValidator(_currency)]
 Url = Annotated[str, Field(max_length=500), AfterValidator(_http_url)]
 Slug = Annotated[str, Field(max_length=80), AfterValidator(_slug)]
-Markdown = Annotated[str, Field(max_length=100_000)]
+Markdown = Annotated[str, Field(max_length=100_000), AfterValidator(no_control_characters)]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
 
 
@@ -51,12 +64,12 @@ class Command(BaseModel):
 
 
 class CreateCategory(Command):
-    name: Title
+    name: CategoryName
     slug: Slug | None = None
 
 
 class ChangeCategory(Command):
-    name: Title | None = None
+    name: CategoryName | None = None
     slug: Slug | None = None
 
 
@@ -82,6 +95,14 @@ class ChangeCourse(Command):
     price: Price | None = None
     currency: Currency | None = None
     cover_url: Url | None = None
+
+    @field_validator("title", "description", "level", "language")
+    @classmethod
+    def _not_cleared(cls, value: str | None) -> str:
+        # Runs only for values sent: a field left out stays as it is, an explicit null is refused.
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
 
 class AddModule(Command):

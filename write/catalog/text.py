@@ -10,7 +10,8 @@ import nh3
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "a", "h3", "h4",
                 "code", "pre", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls except tab and line breaks, DEL, and the C1 controls (terminal escapes such as CSI).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CYRILLIC = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
@@ -26,15 +27,22 @@ def sanitize_html(html: str) -> str:
                      link_rel="noopener noreferrer nofollow")
 
 
-def plain_text(value: str) -> str:
-    """A single-line plain text: control characters refused, whitespace collapsed."""
+def no_control_characters(value: str) -> str:
+    """Multi-line text as written; tabs and line breaks are fine, other control characters are not
+    (Postgres cannot even store NUL)."""
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
-    return " ".join(value.split())
+    return value
+
+
+def plain_text(value: str) -> str:
+    """A single-line plain text: control characters refused, whitespace collapsed."""
+    return " ".join(no_control_characters(value).split())
 
 
 def slugify(name: str) -> str:
     """A URL slug: Cyrillic transliterated, other letters stripped of accents, words joined by '-'."""
     lowered = "".join(_CYRILLIC.get(ch, ch) for ch in name.lower())
     ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:80]
+    # Cut before stripping: a cut can end on a dash, which a slug may not.
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text)[:80].strip("-")

@@ -1,0 +1,170 @@
+"""The embedded Postgres search index, in its own database (never beside the write tables).
+
+Two tables: `search.courses` (live) and, during a rebuild, `search.courses_next`. Finishing a
+rebuild drops the live table and renames "next" in one transaction, so a reader sees either the
+whole old generation or the whole new one; queries waiting on the switch resolve the name again
+once it commits and read the new table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from common.settings import Settings
+from read.search.documents import CourseSearchDoc, SearchQuery, SearchResult, newest_per_id
+from read.search.pg_query import search_result, search_statement, upsert_statement
+from read.search.pg_schema import (
+    DDL_LOCK,
+    INDEX_SUFFIXES,
+    LIVE,
+    NEXT,
+    SCHEMA,
+    create_schema,
+    create_table,
+    ensure_database,
+)
+from read.search.port import NoRebuildInProgress, SearchUnavailable, Target
+
+UPSERT_CHUNK = 500
+UPSERT_PARALLELISM = 2
+UNDEFINED_TABLE = "42P01"
+# Statement timeout, server shutting down, index dropped and not ensured yet: all "try later".
+UNANSWERABLE = {"57014", "57P01", "57P03", UNDEFINED_TABLE, "3F000", "3D000"}
+# Bounds on every statement: a search or a batch merge finishes far sooner; DDL must not queue
+# forever behind a long reader (and make every later reader queue behind it).
+STATEMENT_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 5_000
+
+
+class PostgresSearchIndex:
+    """The SearchIndex port over a dedicated Postgres database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def connect(cls, settings: Settings) -> PostgresSearchIndex:
+        url = settings.search_database
+        engine = create_async_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            connect_args={"timeout": 5, "server_settings": {
+                "application_name": "edu-search",
+                "statement_timeout": str(STATEMENT_TIMEOUT_MS),
+                "lock_timeout": str(LOCK_TIMEOUT_MS),
+            }},
+        )
+        return cls(engine)
+
+    async def ensure(self) -> None:
+        # Creating the database here, not in `connect`, lets a process start while it is down.
+        await ensure_database(self._engine.url.render_as_string(hide_password=False))
+        async with self._engine.begin() as conn:
+            await create_schema(conn)
+
+    async def upsert(self, docs: Sequence[CourseSearchDoc], *, target: Target = "live") -> None:
+        statement = upsert_statement(LIVE if target == "live" else NEXT)
+        ordered = newest_per_id(docs)
+        chunks = iter([ordered[start:start + UPSERT_CHUNK]
+                       for start in range(0, len(ordered), UPSERT_CHUNK)])
+
+        async def merge_chunks() -> None:
+            for chunk in chunks:
+                await self._merge(statement, chunk, target)
+
+        # Stemming dominates a merge and runs on one core per connection, so big batches (a
+        # rebuild) spread over a few connections; chunks hold distinct ids and never contend.
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(UPSERT_PARALLELISM, len(ordered) // UPSERT_CHUNK + 1)):
+                    group.create_task(merge_chunks())
+        except ExceptionGroup as failures:
+            raise failures.exceptions[0] from None
+
+    async def _merge(self, statement: TextClause, docs: Sequence[CourseSearchDoc],
+                     target: Target) -> None:
+        payload = [doc.model_dump_json() for doc in docs]
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(statement, {"docs": payload})
+        except ProgrammingError as exc:
+            if target == "next" and _sqlstate(exc) == UNDEFINED_TABLE:
+                raise NoRebuildInProgress("no search index rebuild is in progress") from exc
+            raise
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        statement, params = search_statement(query, LIVE)
+        async with _answering(), self._engine.connect() as conn:
+            rows = (await conn.execute(statement, params)).all()
+        return search_result(query, rows)
+
+    async def get(self, course_id: UUID) -> CourseSearchDoc | None:
+        async with _answering(), self._engine.connect() as conn:
+            doc = await conn.scalar(text(f"SELECT doc::text FROM {LIVE} WHERE id = :id"),
+                                    {"id": course_id})
+        return CourseSearchDoc.model_validate_json(doc) if doc is not None else None
+
+    async def count(self) -> int:
+        async with _answering(), self._engine.connect() as conn:
+            total = await conn.scalar(text(f"SELECT count(*) FROM {LIVE} WHERE listed"))
+        return int(total or 0)
+
+    async def start_rebuild(self) -> None:
+        async with self._engine.begin() as conn:
+            await create_schema(conn)
+            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NEXT}")
+            await create_table(conn, NEXT)
+
+    async def rebuilding(self) -> bool:
+        async with self._engine.connect() as conn:
+            return bool(await conn.scalar(text("SELECT to_regclass(:table) IS NOT NULL"),
+                                          {"table": NEXT}))
+
+    async def finish_rebuild(self) -> None:
+        live, following = LIVE.removeprefix(f"{SCHEMA}."), NEXT.removeprefix(f"{SCHEMA}.")
+        async with self._engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DDL_LOCK})
+            if not await conn.scalar(text("SELECT to_regclass(:table) IS NOT NULL"),
+                                     {"table": NEXT}):
+                raise NoRebuildInProgress("no search index rebuild is in progress")
+            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {LIVE}")
+            await conn.exec_driver_sql(f"ALTER TABLE {NEXT} RENAME TO {live}")
+            await conn.exec_driver_sql(
+                f"ALTER TABLE {LIVE} RENAME CONSTRAINT {following}_pkey TO {live}_pkey")
+            for suffix in INDEX_SUFFIXES:
+                await conn.exec_driver_sql(
+                    f"ALTER INDEX {SCHEMA}.{following}_{suffix} RENAME TO {live}_{suffix}")
+
+    async def drop(self) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DDL_LOCK})
+            await conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+@asynccontextmanager
+async def _answering() -> AsyncIterator[None]:
+    """Reads that cannot be answered now become SearchUnavailable, which the API shows as 503."""
+    try:
+        yield
+    except (OSError, TimeoutError, OperationalError, InterfaceError) as exc:
+        raise SearchUnavailable() from exc
+    except DBAPIError as exc:
+        if _sqlstate(exc) in UNANSWERABLE:
+            raise SearchUnavailable() from exc
+        raise
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    state: str | None = getattr(exc.orig, "sqlstate", None)
+    return state

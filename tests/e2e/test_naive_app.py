@@ -1,0 +1,77 @@
+"""The naive baseline answers what the read API answers, so the benchmark compares like with like."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from apps.naive_app import create_naive_app
+from common.settings import Settings
+from tests.actors import admin_of, publish_course, verified_teacher
+from tests.harness import Platform, running_platform, serve
+
+
+@pytest.fixture
+async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
+                   ) -> AsyncIterator[Platform]:
+    async with running_platform(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def naive(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(create_naive_app(platform.settings)) as url, \
+            httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield client
+
+
+async def test_naive_course_page_equals_the_read_api_page(
+    platform: Platform, naive: httpx.AsyncClient
+) -> None:
+    admin = await admin_of(platform)
+    category = (await admin.command("POST", "/api/categories", expect=201,
+                                    json={"name": "Программирование"})).json()
+    maria = await verified_teacher(platform, admin, "maria@example.com", "Мария Иванова")
+    course_id = await publish_course(
+        maria, title="Python для начинающих", category_id=category["id"], language="ru",
+        price="49.90", description="<p>Программирование на <strong>Python</strong></p>", lessons=2)
+    module = (await maria.command("POST", f"/api/courses/{course_id}/modules", expect=201,
+                                  json={"title": "Второй модуль"})).json()
+    await maria.command("POST", f"/api/modules/{module['id']}/lessons", expect=201,
+                        json={"title": "Функции", "content": "# Функции", "duration_minutes": 25})
+
+    read_page = (await maria.read(f"/api/courses/{course_id}")).json()
+    naive_page = (await naive.get(f"/api/naive/courses/{course_id}")).json()
+
+    shared = read_page.keys() & naive_page.keys()
+    assert {"teacher_name", "category", "modules", "lessons_count", "duration_minutes",
+            "description_html", "price", "version"} <= shared
+    assert {key: naive_page[key] for key in shared} == {key: read_page[key] for key in shared}
+    assert [len(m["lessons"]) for m in naive_page["modules"]] == [2, 1]
+    assert naive_page["teacher_name"] == "Мария Иванова"
+
+
+async def test_naive_search_and_visibility_follow_the_catalog(
+    platform: Platform, naive: httpx.AsyncClient
+) -> None:
+    admin = await admin_of(platform)
+    john = await verified_teacher(platform, admin, "john@example.com", "John Smith")
+    older = await publish_course(john, title="Python basics", description="<p>Start here</p>")
+    newer = await publish_course(john, title="Typography", description="<p>Fonts in Python 100%</p>")
+    draft = (await john.command("POST", "/api/courses", expect=201,
+                                json={"title": "Secret Python draft"})).json()
+
+    found = (await naive.get("/api/naive/courses", params={"q": "PYTHON"})).json()
+    assert [hit["id"] for hit in found["items"]] == [newer, older]
+    assert found["total"] == 2
+    assert found["items"][0]["teacher_name"] == "John Smith"
+    literal = (await naive.get("/api/naive/courses", params={"q": "100%"})).json()
+    assert [hit["id"] for hit in literal["items"]] == [newer]
+    assert (await naive.get("/api/naive/courses", params={"q": "1_0"})).json()["total"] == 0
+    missing = await naive.get(f"/api/naive/courses/{draft['id']}")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "course_not_found"

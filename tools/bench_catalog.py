@@ -1,0 +1,647 @@
+"""Catalog benchmark: seed, rebuild the read models, then load the CQRS read API against the naive
+baseline and a bare app; writes docs/benchmarks/catalog.md and catalog.json.
+
+    uv run python -m tools.bench_catalog --courses 100000 --duration 20 --concurrency 32
+
+It only ever touches its own database (`edu_bench`, plus `edu_bench_search`) on the server from
+DATABASE_URL or the local/embedded one, and Redis database 9; every request goes to loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import asyncpg
+import httpx
+import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from rich.console import Console
+from sqlalchemy.engine import make_url
+
+from apps.local_services import LocalService, ensure_database, resolve_postgres, resolve_redis
+from common.net import free_port
+from common.settings import Settings
+from read.stores.ops import REBUILD_STATUS_PREFIX
+from tools import seed_data as words
+from tools.seed import seed_catalog
+from write.migrate import upgrade
+
+BENCH_DATABASE = "edu_bench"
+BENCH_REDIS_DB = 9
+# A Redis db is flushed only when empty or marked as the benchmark's own.
+MARKER_KEY = "edu:bench:marker"
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTIONS = ("users", "courses", "categories")
+TYPOS = ("pyhton", "програмирование", "machne", "статистка", "javascirpt", "маркетнг",
+         "databses", "фотографя")
+console = Console(highlight=False)
+
+
+def create_bare_app() -> FastAPI:
+    """The noise baseline: FastAPI answering a constant JSON, no middleware, no I/O."""
+    app = FastAPI()
+
+    @app.get("/bare")
+    async def bare() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+@dataclass
+class BenchEnvironment:
+    """The benchmark's own database and Redis db, and the servers it had to start."""
+
+    settings: Settings
+    services: list[LocalService]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment every child process gets: only the benchmark's stores."""
+        return {**os.environ, "DATABASE_URL": self.settings.database_url,
+                "SEARCH_DATABASE_URL": self.settings.search_database,
+                "REDIS_URL": self.settings.redis_url, "ENVIRONMENT": "development",
+                "DATA_DIR": str(self.settings.data_dir)}
+
+    def stop(self) -> None:
+        for service in self.services:
+            service.stop()
+
+
+def bench_environment(data_dir: Path) -> BenchEnvironment:
+    """DATABASE_URL/REDIS_URL's servers (else local, else embedded) with the benchmark's names."""
+    services = []
+    if os.environ.get("DATABASE_URL"):
+        database_url = make_url(Settings().database_url).set(database=BENCH_DATABASE)
+        database = database_url.render_as_string(hide_password=False)
+    else:
+        services.append(resolve_postgres(data_dir, env_url=None, database=BENCH_DATABASE))
+        database = services[-1].url
+    if os.environ.get("REDIS_URL"):
+        parts = urlsplit(os.environ["REDIS_URL"])
+        if parts.scheme not in ("redis", "rediss"):
+            raise SystemExit("the benchmark needs a redis:// or rediss:// REDIS_URL")
+        redis = parts._replace(path=f"/{BENCH_REDIS_DB}").geturl()
+    else:
+        services.append(resolve_redis(data_dir, env_url=None, db=BENCH_REDIS_DB))
+        redis = services[-1].url
+    settings = Settings(database_url=database, redis_url=redis, data_dir=data_dir,
+                        environment="development", search_database_url=None)
+    for url in (settings.database_url, settings.search_database):
+        if not str(make_url(url).database).startswith(BENCH_DATABASE):
+            raise SystemExit(f"refusing to use {make_url(url).database!r}: not a benchmark database")
+    return BenchEnvironment(settings, services)
+
+
+async def reset_stores(settings: Settings) -> None:
+    """Drops the benchmark databases and empties its Redis db (only if it is the benchmark's)."""
+    server = await asyncpg.connect(make_url(settings.database_url_plain)
+                                   .set(database="postgres").render_as_string(hide_password=False))
+    try:
+        for url in (settings.database_url, settings.search_database):
+            name = make_url(url).database
+            await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await server.close()
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        if await redis.dbsize() and not await redis.exists(MARKER_KEY):
+            raise SystemExit(f"{settings.redis_url} holds data that is not the benchmark's")
+        await redis.flushdb()
+        await redis.set(MARKER_KEY, "tools.bench_catalog")
+    finally:
+        await redis.aclose()
+
+
+async def course_count(settings: Settings) -> int:
+    conn = await asyncpg.connect(settings.database_url_plain)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM catalog.courses"))
+    finally:
+        await conn.close()
+
+
+async def prepare_data(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    """Migrates and seeds (or, with --reuse, keeps a seeded database); returns what was done."""
+    if not args.reuse:
+        await reset_stores(settings)
+    await ensure_database(settings.database_url)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    existing = await course_count(settings)
+    if args.reuse and existing:
+        console.print(f"reusing {existing:,} courses already in {BENCH_DATABASE}")
+        return {"seeded": False, "courses": existing}
+    console.rule("seeding")
+    result = await seed_catalog(settings, teachers=args.teachers or max(args.courses // 10, 1),
+                                courses=args.courses, modules_per_course=args.modules,
+                                lessons_per_module=args.lessons, categories=args.categories,
+                                random_seed=args.random_seed)
+    console.print(f"seeded {result}")
+    return {"seeded": True, **asdict(result)}
+
+
+@dataclass
+class RebuildSampler:
+    """Peak and per-progress RSS of the rebuild process, with the progress it reported."""
+
+    process: psutil.Process
+    peak_bytes: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def rss(self) -> int:
+        try:
+            return sum(p.memory_info().rss for p in [self.process,
+                                                       *self.process.children(recursive=True)])
+        except psutil.NoSuchProcess:
+            return 0
+
+    async def sample(self, redis: Redis, started: float) -> dict[str, Any]:
+        rss = self.rss()
+        self.peak_bytes = max(self.peak_bytes, rss)
+        status = await rebuild_statuses(redis)
+        sample = {"t": round(time.monotonic() - started, 2), "rss_mb": round(rss / 2**20, 1),
+                  **{f"{name}_done": int(s.get("done", 0)) for name, s in status.items()}}
+        self.samples.append(sample)
+        return sample
+
+
+async def measure_rebuild(settings: Settings, env: dict[str, str], log: Path) -> dict[str, Any]:
+    """`edu projections rebuild all` in its own process: wall time, rates, peak and progress RSS."""
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    await redis.delete(*(REBUILD_STATUS_PREFIX + name for name in PROJECTIONS))
+    command = [sys.executable, "-m", "apps.cli", "projections", "rebuild", "all"]
+    started = time.monotonic()
+    with log.open("w") as output:
+        process = psutil.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+        sampler = RebuildSampler(process)
+        try:
+            next_print = 0.0
+            while process.poll() is None:
+                sample = await sampler.sample(redis, started)
+                if sample["t"] >= next_print:
+                    console.print(f"  rebuild {sample['t']:6.1f}s  courses {sample['courses_done']:>9,}"
+                                  f"  RSS {sample['rss_mb']:7.1f} MB")
+                    next_print = sample["t"] + 2
+                await asyncio.sleep(0.1)
+        finally:
+            stop_process(process)
+    if process.returncode != 0:
+        raise SystemExit(f"rebuild failed ({process.returncode}); see {log}:\n{_tail(log)}")
+    projections: dict[str, dict[str, Any]] = {}
+    for name, status in (await rebuild_statuses(redis)).items():
+        done, seconds = int(status["done"]), float(status["updated_at"]) - float(status["started_at"])
+        projections[name] = {"documents": done, "seconds": round(seconds, 2),
+                             "docs_per_second": round(done / max(seconds, 1e-9))}
+    await redis.aclose()
+    return {"wall_seconds": round(time.monotonic() - started, 1), "projections": projections,
+            "load_average": os.getloadavg()[0],
+            "peak_rss_mb": round(sampler.peak_bytes / 2**20, 1),
+            "rss_by_progress": rss_by_progress(sampler.samples, projections["courses"]["documents"]),
+            "samples": sampler.samples}
+
+
+async def rebuild_statuses(redis: Redis) -> dict[str, dict[str, str]]:
+    """What each projection's rebuild last published (state, done, started_at, updated_at)."""
+    statuses = {}
+    for name in PROJECTIONS:
+        status: dict[str, str] = await redis.hgetall(REBUILD_STATUS_PREFIX + name)  # type: ignore[misc]
+        statuses[name] = status
+    return statuses
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
+def rss_by_progress(samples: list[dict[str, Any]], total: int) -> dict[str, float]:
+    """RSS of the rebuild when 10 %, 50 % and 100 % of the courses were written: flat or growing."""
+    marks: dict[str, float] = {}
+    for share in (0.1, 0.5, 1.0):
+        reached = [s for s in samples if total and s["courses_done"] >= share * total]
+        if reached:
+            marks[f"{share:.0%}"] = reached[0]["rss_mb"]
+    return marks
+
+
+def stop_process(process: psutil.Popen) -> None:
+    """Terminates one child we started (by its pid), killing it if it does not stop."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except psutil.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+SERVERS = {"bare": ("tools.bench_catalog:create_bare_app", "/bare"),
+           "read": ("apps.read_app:create_read_app", "/readyz"),
+           "naive": ("apps.naive_app:create_naive_app", "/readyz")}
+
+
+async def start_servers(env: dict[str, str], log_dir: Path) -> dict[str, tuple[psutil.Popen, str]]:
+    """One single-worker uvicorn per app on loopback (no access log); waits until each answers."""
+    started: dict[str, tuple[psutil.Popen, str]] = {}
+    for name, (factory, ready_path) in SERVERS.items():
+        port = free_port()
+        command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
+                   "--port", str(port), "--log-level", "warning", "--no-access-log"]
+        with (log_dir / f"server-{name}.log").open("w") as output:
+            process = psutil.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   cwd=ROOT)
+        started[name] = (process, f"http://127.0.0.1:{port}")
+        await wait_ready(process, f"http://127.0.0.1:{port}{ready_path}", name)
+    return started
+
+
+async def wait_ready(process: psutil.Popen, url: str, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"the {name} server exited ({process.returncode}); see its log")
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"the {name} server did not become ready within {timeout:.0f}s")
+
+
+Chooser = Callable[[random.Random], tuple[str, str]]  # (query kind, path)
+
+
+@dataclass
+class LoadResult:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+    by_kind: dict[str, dict[str, float]]
+    cpu_ms_per_request: dict[str, float]
+    load_average: float
+
+
+STORE_PROCESSES = ("postgres", "redis-server")
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
+
+
+def cpu_snapshot(server: psutil.Process) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the app server, the data stores (all their processes) and this client.
+
+    The stores are every Postgres and Redis process on the machine: other work on them counts too.
+    """
+    stores = [p for p in psutil.process_iter(["name"])
+              if (p.info["name"] or "").startswith(STORE_PROCESSES)]
+    groups = {"app": [server], "stores": stores, "client": [psutil.Process()]}
+    return {group: {p.pid: _cpu(p) for p in processes} for group, processes in groups.items()}
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+             ) -> dict[str, float]:
+    """CPU seconds per group between two snapshots (processes started in between count whole)."""
+    return {group: sum(max(0.0, t - before[group].get(pid, 0.0)) for pid, t in times.items())
+            for group, times in after.items()}
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    """Nearest-rank percentile of sorted seconds, in milliseconds."""
+    if not ordered:
+        return float("nan")
+    return round(ordered[min(len(ordered) - 1, max(0, int(share * len(ordered) + 0.5) - 1))] * 1e3, 2)
+
+
+async def drive(name: str, server: psutil.Process, base_url: str, choose: Chooser,
+                args: argparse.Namespace) -> LoadResult:
+    """A closed loop: `concurrency` workers send requests back to back until the deadline."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    statuses: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=args.concurrency,
+                          max_keepalive_connections=args.concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10) as client:
+
+        async def worker(seed: str, until: float, record: bool) -> None:
+            rng = random.Random(seed)
+            while time.perf_counter() < until and sum(statuses.values()) < args.max_requests:
+                kind, path = choose(rng)
+                sent = time.perf_counter()
+                try:
+                    status = str((await client.get(path)).status_code)
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                if record:
+                    latencies[kind].append(time.perf_counter() - sent)
+                    statuses[status] += 1
+
+        async def run(seconds: float, record: bool) -> float:
+            begun = time.perf_counter()
+            until = begun + seconds
+            await asyncio.gather(*(worker(f"{name}/{i}/{record}", until, record)
+                                   for i in range(args.concurrency)))
+            return time.perf_counter() - begun
+
+        await run(args.warmup, record=False)
+        ticker = asyncio.create_task(report_progress(name, statuses, args.duration))
+        cpu_before = cpu_snapshot(server)
+        seconds = await run(args.duration, record=True)
+        cpu = cpu_used(cpu_before, cpu_snapshot(server))
+        ticker.cancel()
+    every = sorted(x for values in latencies.values() for x in values)
+    count = len(every)
+    per_request = {group: round(used * 1e3 / max(count, 1), 3) for group, used in cpu.items()}
+    by_kind = {kind: {"requests": len(v), "p50_ms": percentile(sorted(v), 0.5),
+                      "p95_ms": percentile(sorted(v), 0.95)} for kind, v in latencies.items()}
+    return LoadResult(name, count, count - statuses.get("200", 0), round(seconds, 2),
+                      round(count / seconds, 1), percentile(every, 0.5), percentile(every, 0.95),
+                      percentile(every, 0.99), dict(statuses), by_kind, per_request,
+                      os.getloadavg()[0])
+
+
+async def report_progress(name: str, statuses: Counter[str], duration: float) -> None:
+    begun = time.perf_counter()
+    while True:
+        await asyncio.sleep(5)
+        elapsed = time.perf_counter() - begun
+        done = sum(statuses.values())
+        console.print(f"  {name:<22} {elapsed:5.1f}/{duration:.0f}s {done:>9,} requests "
+                      f"{done / elapsed:>9,.0f} rps")
+
+
+def search_terms() -> dict[str, list[str]]:
+    """Queries by kind from the seed vocabulary: words, Russian word forms, prefixes, typos."""
+    first_words = [topic.nom.split()[0] for topic in words.TOPICS]
+    return {
+        "word": [topic.en for topic in words.TOPICS] + first_words + list(words.TOOLS),
+        "word form": [topic.dat for topic in words.TOPICS] + [t.gen for t in words.TOPICS],
+        "prefix": [w[: max(4, len(w) // 2)] for w in first_words],
+        "typo": list(TYPOS),
+    }
+
+
+def choosers(course_ids: list[str]) -> dict[str, tuple[str, Chooser]]:
+    """Each scenario: which server, and how a worker picks its next request."""
+    terms = search_terms()
+    kinds = sorted(terms)
+
+    def page(prefix: str) -> Chooser:
+        return lambda rng: ("page", f"{prefix}/{rng.choice(course_ids)}")
+
+    def search(prefix: str) -> Chooser:
+        def choose(rng: random.Random) -> tuple[str, str]:
+            kind = rng.choice(kinds)
+            return kind, f"{prefix}?limit=20&q={quote(rng.choice(terms[kind]))}"
+        return choose
+
+    return {"bare (constant JSON)": ("bare", lambda rng: ("bare", "/bare")),
+            "course page, read API": ("read", page("/api/courses")),
+            "course page, naive": ("naive", page("/api/naive/courses")),
+            "search, read API": ("read", search("/api/courses")),
+            "search, naive ILIKE": ("naive", search("/api/naive/courses"))}
+
+
+async def sample_course_ids(settings: Settings, count: int = 5000) -> list[str]:
+    conn = await asyncpg.connect(settings.database_url_plain)
+    try:
+        rows = await conn.fetch("SELECT id::text FROM catalog.courses WHERE status = 'published' "
+                                "ORDER BY random() LIMIT $1", count)
+    finally:
+        await conn.close()
+    return [row[0] for row in rows]
+
+
+def cpu_model() -> str:
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return models[0] if models else platform.processor()
+
+
+async def machine_facts(settings: Settings) -> dict[str, Any]:
+    conn = await asyncpg.connect(settings.database_url_plain)
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        postgres = await conn.fetchval("SHOW server_version")
+        redis_version = (await redis.info("server"))["redis_version"]
+    finally:
+        await conn.close()
+        await redis.aclose()
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
+            "ram_gib": round(psutil.virtual_memory().total / 2**30, 1), "cpu": cpu_model(),
+            "python": platform.python_version(), "os": platform.platform(),
+            "postgres": postgres, "redis": redis_version, "search": settings.search_backend}
+
+
+async def load_endpoints(env: BenchEnvironment, args: argparse.Namespace, log_dir: Path
+                         ) -> list[LoadResult]:
+    course_ids = await sample_course_ids(env.settings)
+    if not course_ids:
+        raise SystemExit("no published course to request")
+    servers = await start_servers(env.env, log_dir)
+    try:
+        results = []
+        for name, (server, choose) in choosers(course_ids).items():
+            console.rule(f"{name}: {args.duration:.0f}s at concurrency {args.concurrency}")
+            process, url = servers[server]
+            results.append(await drive(name, process, url, choose, args))
+            last = results[-1]
+            console.print(f"  {last.rps:,.0f} rps, p50 {last.p50_ms} ms, p95 {last.p95_ms} ms, "
+                          f"p99 {last.p99_ms} ms, {last.errors} errors")
+        return results
+    finally:
+        for process, _ in servers.values():
+            stop_process(process)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join([*lines, *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)])
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "-"
+
+
+def targets(report: dict[str, Any]) -> list[list[str]]:
+    """The agreed targets for this machine, measured against this run."""
+    load = {entry["name"]: entry for entry in report["load"]}
+    page = load["course page, read API"]["rps"] / max(load["course page, naive"]["rps"], 1e-9)
+    search_p95 = load["search, read API"]["p95_ms"]
+    rows = [["course page ≥ 5× naive throughput", f"{page:.1f}×", _verdict(page >= 5)],
+            ["search p95 ≤ 50 ms (read API)", f"{search_p95} ms", _verdict(search_p95 <= 50)]]
+    rebuild = report["rebuild"]
+    if not rebuild.get("skipped"):
+        rate = rebuild["projections"]["courses"]["docs_per_second"]
+        marks = rebuild["rss_by_progress"]
+        growth = (marks.get("100%", 0) - marks.get("10%", 0)) / max(marks.get("10%", 0), 1e-9)
+        rows += [["rebuild ≥ 5,000 course docs/s", f"{rate:,}/s", _verdict(rate >= 5000)],
+                 ["rebuild memory flat (RSS 10 % → 100 % of courses)",
+                  " → ".join(f"{v} MB" for v in marks.values()), _verdict(growth <= 0.2)]]
+    seed = report["seed"]
+    if seed.get("seeded") and seed["courses"] == 100_000:
+        rows.append(["seeding 100,000 courses < 2 min", f"{seed['seconds']:.0f} s",
+                     _verdict(seed["seconds"] < 120)])
+    return rows
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    machine, seed, rebuild, settings = (report["machine"], report["seed"], report["rebuild"],
+                                        report["settings"])
+    load = {entry["name"]: entry for entry in report["load"]}
+    bare = load["bare (constant JSON)"]["rps"]
+    parts = [
+        "# Catalog benchmark: CQRS read side vs naive reads of the write tables",
+        f"Generated by `uv run {report['command']}` on {machine['date']}; the numbers are in "
+        "`catalog.json` beside this file. Rerun that command to refresh both.",
+        "## Machine",
+        _table(["nproc", "RAM", "CPU", "Python", "PostgreSQL", "Redis", "search backend"],
+               [[machine["nproc"], f"{machine['ram_gib']} GiB", machine["cpu"], machine["python"],
+                 machine["postgres"], machine["redis"], machine["search"]]]),
+        "## Data",
+        (f"Seeded with `tools.seed.seed_catalog` (COPY): {seed['teachers']:,} teachers, "
+         f"{seed['categories']:,} categories, {seed['courses']:,} courses, {seed['modules']:,} "
+         f"modules, {seed['lessons']:,} lessons in **{seed['seconds']:.1f} s**."
+         if seed.get("seeded") else f"Reused {seed['courses']:,} seeded courses (not timed)."),
+    ]
+    if not rebuild.get("skipped"):
+        parts += [
+            "## Rebuild (`edu projections rebuild all`, its own process)",
+            _table(["projection", "documents", "seconds", "docs/s"],
+                   [[name, f"{p['documents']:,}", p["seconds"], f"{p['docs_per_second']:,}"]
+                    for name, p in rebuild["projections"].items()]),
+            f"Seconds run from the rebuild's start to its switch (its status in Redis), without "
+            f"the grace period before old generations are dropped; the whole command took "
+            f"{rebuild['wall_seconds']} s. Peak RSS of the process: **{rebuild['peak_rss_mb']} "
+            f"MB**; RSS when 10 % / 50 % / 100 % of the courses were written: "
+            + " / ".join(f"{v} MB" for v in rebuild["rss_by_progress"].values())
+            + f". Load average at the end: {rebuild['load_average']:.2f}.",
+        ]
+    parts += [
+        "## HTTP load",
+        (f"Closed loop on loopback: {settings['concurrency']} requests in flight for "
+         f"{settings['duration']:.0f} s per endpoint after {settings['warmup']:.0f} s of warm-up, "
+         "from one httpx client process on the same machine (it competes for the same cores, so "
+         "absolute RPS are a floor). Each app is one uvicorn worker without access log. Course "
+         "ids are random published courses; search queries draw a kind (word, Russian word form, "
+         "prefix, typo) and then a term from the seed vocabulary."),
+        _table(["endpoint", "requests", "errors", "RPS", "p50 ms", "p95 ms", "p99 ms", "RPS / bare",
+                "CPU ms/req: app", "Postgres + Redis", "client", "load avg"],
+               [[e["name"], f"{e['requests']:,}", e["errors"], f"{e['rps']:,.0f}", e["p50_ms"],
+                 e["p95_ms"], e["p99_ms"], _ratio(e["rps"], bare), e["cpu_ms_per_request"]["app"],
+                 e["cpu_ms_per_request"]["stores"], e["cpu_ms_per_request"]["client"],
+                 e["load_average"]] for e in load.values()]),
+        ("CPU ms/req is the CPU time the app process, every Postgres and Redis process, and the "
+         "load client spent per request during the recorded run: one core serves about "
+         "1000 / (app + Postgres + Redis) requests per second of that kind, whatever the client "
+         "manages. Load avg is the machine's 1-minute load average at the end of the run; above "
+         f"{machine['nproc']} something else was competing for the cores."),
+        _table(["CQRS vs naive", "throughput (CQRS / naive)", "p95 (naive / CQRS)"],
+               [[what, _ratio(load[f"{what}, read API"]["rps"], load[naive]["rps"]),
+                 _ratio(load[naive]["p95_ms"], load[f"{what}, read API"]["p95_ms"])]
+                for what, naive in (("course page", "course page, naive"),
+                                    ("search", "search, naive ILIKE"))]),
+        "### Search latency by query kind",
+        _table(["endpoint", "kind", "requests", "p50 ms", "p95 ms"],
+               [[name, kind, f"{k['requests']:,}", k["p50_ms"], k["p95_ms"]]
+                for name in ("search, read API", "search, naive ILIKE")
+                for kind, k in sorted(load[name]["by_kind"].items())]),
+        "## Targets",
+        _table(["target", "measured", "verdict"], targets(report)),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench_catalog", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--courses", type=int, default=100_000, help="courses to seed")
+    parser.add_argument("--teachers", type=int, default=0, help="teachers (default courses/10)")
+    parser.add_argument("--modules", type=int, default=3, help="modules per course")
+    parser.add_argument("--lessons", type=int, default=4, help="lessons per module")
+    parser.add_argument("--categories", type=int, default=24, help="categories to seed")
+    parser.add_argument("--random-seed", type=int, default=2026, help="seed of the generator")
+    parser.add_argument("--duration", type=float, default=20, help="seconds of load per endpoint")
+    parser.add_argument("--warmup", type=float, default=3, help="unrecorded seconds before each")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--max-requests", type=int, default=2_000_000,
+                        help="stop an endpoint's run after this many requests")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the benchmark database if it already holds courses")
+    parser.add_argument("--skip-rebuild", action="store_true",
+                        help="use the read models already built (only with --reuse)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks",
+                        help="folder for catalog.md and catalog.json")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".edu-bench",
+                        help="logs, development keys and embedded servers")
+    args = parser.parse_args(argv)
+    if not (0 < args.duration <= 600 and 0 <= args.warmup <= 60 and 0 < args.concurrency <= 512):
+        parser.error("need 0 < duration <= 600, 0 <= warmup <= 60, 0 < concurrency <= 512")
+    if args.skip_rebuild and not args.reuse:
+        parser.error("--skip-rebuild needs --reuse (fresh data has no read models)")
+    return args
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    bench = bench_environment(args.data_dir.resolve())
+    try:
+        seed = await prepare_data(bench.settings, args)
+        rebuild: dict[str, Any] = {"skipped": True}
+        if not args.skip_rebuild:
+            console.rule("rebuilding the read models (edu projections rebuild all)")
+            rebuild = await measure_rebuild(bench.settings, bench.env,
+                                            args.data_dir / "rebuild.log")
+            console.print(f"  rebuild: {rebuild['projections']}, peak RSS "
+                          f"{rebuild['peak_rss_mb']} MB")
+        loads = await load_endpoints(bench, args, args.data_dir)
+        return {"command": "python -m tools.bench_catalog " + " ".join(sys.argv[1:]),
+                "settings": {k: v for k, v in vars(args).items() if k not in ("out", "data_dir")},
+                "machine": await machine_facts(bench.settings), "seed": seed, "rebuild": rebuild,
+                "load": [asdict(result) for result in loads]}
+    finally:
+        bench.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    report = asyncio.run(run(args))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "catalog.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (args.out / "catalog.md").write_text(render_markdown(report))
+    console.print(f"wrote {args.out / 'catalog.md'} and catalog.json")
+
+
+if __name__ == "__main__":
+    main()
