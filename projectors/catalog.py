@@ -33,7 +33,6 @@ from read.stores.catalog import (
     ModuleOutline,
     category_entries,
     course_entries,
-    lesson_entries,
 )
 from read.stores.documents import FINAL_VERSION, DocumentSpace, IndexEntry
 from write.catalog.models import Category, Course
@@ -125,29 +124,22 @@ class CoursesProjection:
         lessons_space = DocumentSpace(stores.redis, LESSONS)
         page_items: list[Item] = [(str(p.id), p.version, p.model_dump(mode="json"),
                                    course_entries(p)) for p in pages]
-        lesson_items: list[Item] = [(str(doc.id), doc.version, doc.model_dump(mode="json"),
-                                     lesson_entries(doc)) for doc in lessons]
+        by_course: dict[uuid.UUID, list[LessonDoc]] = {p.id: [] for p in pages}
+        for doc in lessons:
+            by_course[doc.course_id].append(doc)
+        # A course's lessons are written as one unit versioned by the course (see replace_children).
+        lesson_groups = [(f"course:{p.id}", p.version,
+                          [(str(d.id), d.model_dump(mode="json"), ()) for d in by_course[p.id]])
+                         for p in pages]
         for generation in targets.generations.get(COURSES, ()):
             await courses_space.upsert_many(generation, page_items)
         for generation in targets.generations.get(LESSONS, ()):
-            removed = await self._removed_lessons(lessons_space, generation, pages, lessons)
-            await lessons_space.upsert_many(generation, lesson_items + removed)
+            await lessons_space.replace_children(generation, lesson_groups)
         if stores.search is not None:
             for target in targets.search:
                 # A rebuild may switch between our check and this write; then live has it.
                 with contextlib.suppress(NoRebuildInProgress):
                     await stores.search.upsert(searchable, target=target)
-
-    async def _removed_lessons(self, space: DocumentSpace, generation: int,
-                               pages: list[CoursePage], lessons: list[LessonDoc]) -> list[Item]:
-        """Tombstones, at the course's version, for lessons the read model has but the course lost."""
-        current = {str(doc.id) for doc in lessons}
-        removed: list[Item] = []
-        for page in pages:
-            for lesson_id in await space.members(generation, f"course:{page.id}:lessons"):
-                if lesson_id not in current:
-                    removed.append((lesson_id, page.version, None, []))
-        return removed
 
     def stream_ids(self, engine: AsyncEngine, batch_size: int
                    ) -> AsyncIterator[list[uuid.UUID]]:

@@ -130,10 +130,6 @@ def course_entries(page: CoursePage) -> list[IndexEntry]:
     return entries
 
 
-def lesson_entries(lesson: LessonDoc) -> list[IndexEntry]:
-    return [IndexEntry(f"course:{lesson.course_id}:lessons", lesson.position, str(lesson.id))]
-
-
 def category_entries(category: CategoryDoc) -> list[IndexEntry]:
     return [IndexEntry("all", 0, str(category.id))]
 

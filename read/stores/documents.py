@@ -30,6 +30,39 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
 
+# The children of one parent (a course's lessons) as one versioned unit: a guard key holds the
+# newest parent version written; an older write is refused whole; children missing from a newer
+# write get tombstones. Atomic, so a slow writer of an older state can never leave an orphan.
+_REPLACE_CHILDREN = """
+local version = tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[1]) or '-1') > version then return 0 end
+redis.call('SET', KEYS[1], version)
+local keep = {}
+for i = 3, #ARGV do keep[cjson.decode(ARGV[i]).id] = ARGV[i] end
+local function unindex(raw)
+  for _, e in ipairs(cjson.decode(raw).idx) do redis.call('ZREM', e[1], e[3]) end
+end
+for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if not keep[member] then
+    local key = ARGV[2] .. member
+    local current = redis.call('GET', key)
+    if current then unindex(current) end
+    redis.call('ZREM', KEYS[2], member)
+    redis.call('SET', key, '{"v":' .. version .. ',"doc":null,"idx":[]}')
+  end
+end
+for id, payload in pairs(keep) do
+  local key = ARGV[2] .. id
+  local current = redis.call('GET', key)
+  if not current or tonumber(cjson.decode(current).v) < version then
+    if current then unindex(current) end
+    for _, e in ipairs(cjson.decode(payload).idx) do redis.call('ZADD', e[1], e[2], e[3]) end
+    redis.call('SET', key, payload)
+  end
+end
+return 1
+"""
+
 _READ_CURRENT = """
 local gen = redis.call('GET', KEYS[1]) or '1'
 return redis.call('GET', ARGV[1] .. gen .. ARGV[2])
@@ -57,6 +90,7 @@ class DocumentSpace:
         self.projection = projection
         self._upsert = redis.register_script(_UPSERT)
         self._read_current = redis.register_script(_READ_CURRENT)
+        self._replace_children = redis.register_script(_REPLACE_CHILDREN)
 
     @property
     def generation_key(self) -> str:
@@ -110,6 +144,28 @@ class DocumentSpace:
                 await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")],
                                    args=[self._payload(generation, version, doc, entries)],
                                    client=pipe)
+            await pipe.execute()
+
+    async def replace_children(self, generation: int,
+                               groups: Sequence[tuple[str, int, Sequence[tuple[str, dict[str, Any],
+                                                                             Sequence[IndexEntry]]]]]
+                               ) -> None:
+        """For each (parent id, parent version, children): the parent's complete set of children.
+
+        Children are indexed in the set `<parent id>:children`; an older parent version is refused.
+        """
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for parent_id, version, children in groups:
+                members = f"{parent_id}:children"
+                payloads = [json.dumps({
+                    "id": child_id, "v": version, "doc": doc,
+                    "idx": [[self.key(generation, e.set_name), e.score, e.member]
+                            for e in [IndexEntry(members, 0, child_id), *entries]],
+                }, separators=(",", ":"), default=str) for child_id, doc, entries in children]
+                await self._replace_children(
+                    keys=[self.key(generation, f"{parent_id}:version"),
+                          self.key(generation, members)],
+                    args=[version, self.key(generation, "doc:"), *payloads], client=pipe)
             await pipe.execute()
 
     async def members(self, generation: int, set_name: str) -> list[str]:
