@@ -188,13 +188,16 @@ def seed(
 def projections_rebuild(
     name: Annotated[str, typer.Argument(help="A projection name, or 'all'.")],
     batch_size: Annotated[int, typer.Option(help="Aggregates per batch.")] = 500,
+    grace_seconds: Annotated[float, typer.Option(
+        help="How long the old generation stays readable after the switch.")] = 5.0,
 ) -> None:
     """Rebuild into a new generation while the old one serves, then switch atomically."""
     from apps.operator import rebuild_with_progress
 
     try:
         results = asyncio.run(rebuild_with_progress(operator_settings(), name,
-                                                    batch_size=batch_size))
+                                                    batch_size=batch_size,
+                                                    grace_seconds=grace_seconds))
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="NAME") from exc
     for result in results:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -117,3 +121,12 @@ async def running_platform(settings: Settings, *, with_processors: bool = True
                     task.cancel()
                 await asyncio.gather(*platform.background, return_exceptions=True)
             mail.stop()
+
+
+def edu(settings: Settings, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs the `edu` CLI as an operator would, against the test servers."""
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "ARQ_QUEUE_NAME": settings.arq_queue_name, "DATA_DIR": str(tmp_path),
+           "ENVIRONMENT": "test", "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "apps.cli", *args], env=env, text=True,
+                          capture_output=True, timeout=60, check=False)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,20 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from common.settings import Settings
 from read.stores.ops import register_projections
 from tests.builders import envelopes, register
+from tests.harness import edu
 from workers.jobs import project_event
 
 COMMANDS = [[], ["up"], ["serve"], ["migrate"], ["create-admin"], ["relay"], ["worker"],
             ["projections"], ["projections", "status"], ["projections", "rebuild"],
             ["projections", "verify"], ["dead-letters"],
             ["dead-letters", "list"], ["dead-letters", "replay"]]
-
-
-def edu(settings: Settings, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-           "ARQ_QUEUE_NAME": settings.arq_queue_name, "DATA_DIR": str(tmp_path),
-           "ENVIRONMENT": "test", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "apps.cli", *args], env=env, text=True,
-                          capture_output=True, timeout=60, check=False)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "edu")
