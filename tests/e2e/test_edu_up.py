@@ -49,12 +49,15 @@ async def demo_admin_sees_itself(write_port: int, read_port: int) -> dict[str, o
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         for _ in range(50):
             me = await client.get(f"http://127.0.0.1:{read_port}/api/me", headers=headers)
-            if me.status_code == 200:
+            courses = await client.get(f"http://127.0.0.1:{read_port}/api/courses",
+                                       params={"q": "pyth"})
+            if me.status_code == 200 and courses.json()["total"] == 2:
                 users = await client.get(f"http://127.0.0.1:{read_port}/api/admin/users",
                                          headers=headers)
-                return {"me": me.json(), "users": users.json()}
+                return {"me": me.json(), "users": users.json(), "courses": courses.json()}
             await asyncio.sleep(0.2)
-    raise AssertionError(f"the admin never appeared in the read model: {me.text}")
+    raise AssertionError(f"the demo data never appeared in the read models: {me.text} "
+                         f"{courses.text}")
 
 
 def stop(process: subprocess.Popen[bytes], log: Path) -> int:
@@ -104,6 +107,7 @@ async def test_edu_up_with_given_servers(settings: Settings, tmp_path: Path) -> 
     assert "redis (env)" in output
     assert seen["me"]["role"] == "admin"  # type: ignore[index]
     assert seen["users"]["total"] == 5  # type: ignore[index]
+    assert seen["courses"]["total"] == 2  # type: ignore[index]  # the demo catalog is searchable
     assert code == 0, output
 
 
