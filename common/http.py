@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -165,6 +166,40 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+class RedMetricsMiddleware:
+    """Rate, errors and duration per route template; a plain ASGI middleware (no extra task)."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                consistency = scope.get("state", {}).get("consistency")
+                if consistency is not None:
+                    headers[CONSISTENCY_STATE_HEADER] = consistency
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
+
+
 def install_plumbing(
     app: FastAPI,
     *,
@@ -178,26 +213,7 @@ def install_plumbing(
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
-    @app.middleware("http")
-    async def red_metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                          ) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            state = getattr(request.state, "consistency", None)
-            if state is not None:
-                response.headers[CONSISTENCY_STATE_HEADER] = state
-            return response
-        finally:
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            HTTP_REQUESTS.labels(service, request.method, route, str(status)).inc()
-            HTTP_LATENCY.labels(service, request.method, route).observe(
-                time.perf_counter() - started
-            )
-
+    app.add_middleware(RedMetricsMiddleware, service=service)
     app.add_middleware(RequestBodyGuard, max_bytes=max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)

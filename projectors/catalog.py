@@ -19,7 +19,6 @@ from projectors.catalog_loaders import (
     stream_ids,
 )
 from projectors.compare import compare_documents
-from projectors.rendering import markdown_to_html
 from read.search.documents import CourseSearchDoc
 from read.search.port import NoRebuildInProgress
 from read.stores.catalog import (
@@ -65,7 +64,7 @@ def lesson_docs(aggregate: CourseAggregate) -> list[LessonDoc]:
     return [LessonDoc(
         id=lesson["id"], course_id=course["id"], module_id=lesson["module_id"],
         teacher_id=course["teacher_id"], course_status=course["status"], title=lesson["title"],
-        content_md=lesson["content_md"], content_html=markdown_to_html(lesson["content_md"]),
+        content_md=lesson["content_md"],
         video_url=lesson["video_url"], duration_minutes=lesson["duration_minutes"],
         preview=lesson["preview"], position=position, version=course["version"],
     ) for position, lesson in enumerate(

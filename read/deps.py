@@ -30,7 +30,7 @@ class ReadResources:
     search: SearchIndex
 
 
-def _resources(request: Request) -> ReadResources:
+async def _resources(request: Request) -> ReadResources:
     resources: ReadResources = request.app.state.resources
     return resources
 
@@ -38,18 +38,19 @@ def _resources(request: Request) -> ReadResources:
 Resources = Annotated[ReadResources, Depends(_resources)]
 
 
-def _users(resources: Resources) -> UsersReadStore:
+async def _users(resources: Resources) -> UsersReadStore:
     return resources.users
 
 
+# Dependencies are `async def` so FastAPI calls them on the event loop, not in a thread.
 UsersStore = Annotated[UsersReadStore, Depends(_users)]
 
 
-def _catalog(resources: Resources) -> CatalogReadStore:
+async def _catalog(resources: Resources) -> CatalogReadStore:
     return resources.catalog
 
 
-def _search(resources: Resources) -> SearchIndex:
+async def _search(resources: Resources) -> SearchIndex:
     return resources.search
 
 
@@ -77,7 +78,7 @@ Consistent = Annotated[None, Depends(_consistency)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _claims(
+async def _claims(
     resources: Resources,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
@@ -89,7 +90,7 @@ def _claims(
 Claims = Annotated[AccessClaims, Depends(_claims)]
 
 
-def _optional_claims(
+async def _optional_claims(
     resources: Resources,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims | None:

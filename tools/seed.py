@@ -97,9 +97,11 @@ class CatalogRows:
         self.lessons_per_module = lessons_per_module
         self.teacher_ids: list[str] = []
         self.category_ids: list[str] = []
-        # Lesson bodies are drawn from a pool: realistic markdown without composing 1.2M texts.
-        self.lesson_bodies = {lang: [self._lesson_md(lang) for _ in range(256)]
-                              for lang in ("ru", "en")}
+        # Lesson bodies come from a pool (composing 1.2M texts would dominate the seed) but each
+        # gets its own heading and task number: no two lessons are equal, as in a real catalog,
+        # so a rebuild cannot look faster by caching rendered content.
+        self.lesson_bodies = {(lang, topic): [self._lesson_md(lang, topic) for _ in range(16)]
+                              for lang in ("ru", "en") for topic in words.TOPICS}
 
     def new_id(self) -> str:
         return f"{self.id_rng.getrandbits(128) & _UUID_CLEAR | _UUID_V4:032x}"
@@ -144,7 +146,8 @@ class CatalogRows:
         rng = self.rng
         course_id = self.new_id()
         language = "ru" if rng.random() < 0.55 else "en"
-        forms = _forms(rng.choice(words.TOPICS), rng.choice(words.TOOLS))
+        topic = rng.choice(words.TOPICS)
+        forms = _forms(topic, rng.choice(words.TOOLS))
         templates = words.RU_TITLES if language == "ru" else words.EN_TITLES
         price, currency = self._price(language)
         status, created, published = self._lifecycle()
@@ -156,7 +159,7 @@ class CatalogRows:
                         rng.choice(templates).format(**forms), self._description(language, forms),
                         self._level(), language, price, currency, cover, status, 1, created,
                         published or created, published))
-        self._outline(course_id, language, forms, modules, lessons)
+        self._outline(course_id, language, topic, forms, modules, lessons)
 
     def _level(self) -> str:
         roll = self.rng.random()
@@ -188,13 +191,14 @@ class CatalogRows:
         items = "".join(f"<li>{item}</li>" for item in rng.sample(highlights, 2))
         return f"<p>{first} <strong>{second}</strong></p><p>{third}</p><ul>{items}</ul>"
 
-    def _outline(self, course_id: str, language: str, forms: dict[str, str],
+    def _outline(self, course_id: str, language: str, topic: words.Topic, forms: dict[str, str],
                  modules: list[Row], lessons: list[Row]) -> None:
         rng = self.rng
         ru = language == "ru"
         module_titles = words.RU_MODULES if ru else words.EN_MODULES
         lesson_titles = words.RU_LESSONS if ru else words.EN_LESSONS
-        bodies = self.lesson_bodies[language]
+        bodies = self.lesson_bodies[language, topic]
+        tasks = words.RU_NOTES if ru else words.EN_NOTES
         number = 0
         for m in range(self.modules_per_course):
             module_id = self.new_id()
@@ -207,22 +211,23 @@ class CatalogRows:
                 title = rng.choice(lesson_titles).format(**forms)
                 video = f"https://video.{EMAIL_DOMAIN}/{lesson_id}.mp4" \
                     if rng.random() < 0.6 else None
-                lessons.append((lesson_id, module_id, course_id,
-                                f"Урок {number}. {title}" if ru else f"Lesson {number}: {title}",
-                                rng.choice(bodies), video, rng.randint(3, 40), number == 1,
-                                position))
+                title = f"Урок {number}. {title}" if ru else f"Lesson {number}: {title}"
+                task = f"Задание № {rng.randrange(10**6)}" if ru else f"Task #{rng.randrange(10**6)}"
+                body = f"## {title}\n\n{rng.choice(bodies)}\n\n**{task}**: {rng.choice(tasks)}\n"
+                lessons.append((lesson_id, module_id, course_id, title, body, video,
+                                rng.randint(3, 40), number == 1, position))
 
-    def _lesson_md(self, language: str) -> str:
+    def _lesson_md(self, language: str, topic: words.Topic) -> str:
         rng = self.rng
         ru = language == "ru"
-        forms = _forms(rng.choice(words.TOPICS), rng.choice(words.TOOLS))
+        forms = _forms(topic, rng.choice(words.TOOLS))
         sentences = words.RU_SENTENCES if ru else words.EN_SENTENCES
         text = " ".join(s.format(**forms) for s in rng.sample(sentences, 3))
         notes = "\n".join(f"- {note}" for note in
                           rng.sample(words.RU_NOTES if ru else words.EN_NOTES, 3))
-        heading = "## Конспект" if ru else "## Notes"
+        heading = "### Конспект" if ru else "### Notes"
         code = f"\n\n```\n{rng.choice(words.CODE_SNIPPETS)}\n```" if rng.random() < 0.5 else ""
-        return f"{heading}\n\n{text}\n\n{notes}{code}\n"
+        return f"{text}\n\n{heading}\n\n{notes}{code}"
 
 
 def teacher_email(number: int, run: str) -> str:
@@ -259,10 +264,10 @@ async def free_run(conn: asyncpg.Connection, *, teachers: int, categories: int) 
 
 
 class RateColumn(ProgressColumn):
-    """Rows per second since the table's task started."""
+    """Rows per second since the seed started (until the table was done)."""
 
     def render(self, task: Task) -> Text:
-        elapsed = task.elapsed or 0.0
+        elapsed = (task.finished_time if task.finished else task.elapsed) or 0.0
         rate = task.completed / elapsed if elapsed > 0 else 0.0
         return Text(f"{rate:>10,.0f} rows/s", style="progress.data.speed")
 

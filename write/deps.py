@@ -31,7 +31,7 @@ class WriteResources:
     verifier: AccessTokenVerifier
 
 
-def _resources(request: Request) -> WriteResources:
+async def _resources(request: Request) -> WriteResources:
     resources: WriteResources = request.app.state.resources
     return resources
 
@@ -39,11 +39,11 @@ def _resources(request: Request) -> WriteResources:
 Resources = Annotated[WriteResources, Depends(_resources)]
 
 
-def _settings(resources: Resources) -> Settings:
+async def _settings(resources: Resources) -> Settings:
     return resources.settings
 
 
-def _issuer(resources: Resources) -> TokenIssuer:
+async def _issuer(resources: Resources) -> TokenIssuer:
     return resources.issuer
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from common.errors import Forbidden, NotFound
 from read.deps import CatalogStore, Consistent, OptionalReader, Reader, Search
 from read.pagination import next_cursor, offset_from
+from read.rendering import markdown_to_html
 from read.search.documents import SearchHit, SearchQuery
 from read.stores.catalog import CategoryView, CourseCard, CoursePageView, LessonDoc, ListName
 from read.stores.users import UserDoc
@@ -131,5 +132,6 @@ async def lesson(lesson_id: UUID, catalog: CatalogStore, user: OptionalReader,
 
 
 def _with_content(outline: LessonView, doc: LessonDoc, *, editor: bool) -> LessonView:
-    return outline.model_copy(update={"video_url": doc.video_url, "content_html": doc.content_html,
+    return outline.model_copy(update={"video_url": doc.video_url,
+                                      "content_html": markdown_to_html(doc.content_md),
                                       "content_md": doc.content_md if editor else None})

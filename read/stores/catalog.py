@@ -108,7 +108,6 @@ class LessonDoc(BaseModel):
     course_status: Literal["draft", "published", "archived"]
     title: str
     content_md: str
-    content_html: str
     video_url: str | None
     duration_minutes: int
     preview: bool

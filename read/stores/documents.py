@@ -8,6 +8,7 @@ same atomic script, so lists always agree with documents.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,6 +69,9 @@ local gen = redis.call('GET', KEYS[1]) or '1'
 return redis.call('GET', ARGV[1] .. gen .. ARGV[2])
 """
 
+# Compact, and UTF-8 as is: escaping Cyrillic as \\uXXXX would triple its size in Redis.
+_dumps = functools.partial(json.dumps, separators=(",", ":"), default=str, ensure_ascii=False)
+
 # A deleted aggregate keeps a tombstone with this version: ids are never reused, so nothing
 # older may resurrect it.
 FINAL_VERSION = 2**31 - 1
@@ -122,11 +126,11 @@ class DocumentSpace:
 
     def _payload(self, generation: int, version: int, doc: dict[str, Any] | None,
                  entries: Sequence[IndexEntry]) -> str:
-        return json.dumps({
+        return _dumps({
             "v": version,
             "doc": doc,
             "idx": [[self.key(generation, e.set_name), e.score, e.member] for e in entries],
-        }, separators=(",", ":"), default=str)
+        })
 
     async def upsert(self, generation: int, doc_id: str, version: int, doc: dict[str, Any] | None,
                      entries: Sequence[IndexEntry]) -> bool:
@@ -157,11 +161,11 @@ class DocumentSpace:
         async with self.redis.pipeline(transaction=False) as pipe:
             for parent_id, version, children in groups:
                 members = f"{parent_id}:children"
-                payloads = [json.dumps({
+                payloads = [_dumps({
                     "id": child_id, "v": version, "doc": doc,
                     "idx": [[self.key(generation, e.set_name), e.score, e.member]
                             for e in [IndexEntry(members, 0, child_id), *entries]],
-                }, separators=(",", ":"), default=str) for child_id, doc, entries in children]
+                }) for child_id, doc, entries in children]
                 await self._replace_children(
                     keys=[self.key(generation, f"{parent_id}:version"),
                           self.key(generation, members)],
