@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import asyncpg
 import httpx
-import psutil  # no stubs in the lock file
+import psutil
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from rich.console import Console
