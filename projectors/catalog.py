@@ -136,7 +136,7 @@ class CoursesProjection:
             await lessons_space.replace_children(generation, lesson_groups)
         if stores.search is not None:
             for target in targets.search:
-                # A rebuild may switch between our check and this write; then live has it.
+                # The rebuild switched after our check: "next" is gone and is now "live".
                 with contextlib.suppress(NoRebuildInProgress):
                     await stores.search.upsert(searchable, target=target)
 

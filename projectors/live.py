@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from common.errors import Unavailable
 from projectors.base import Projection, SearchTarget, Stores, Targets
 from read.stores.documents import DocumentSpace
 from write.events import Event
@@ -50,7 +51,13 @@ async def live_targets(projection: Projection, stores: Stores) -> Targets:
                    for space in projection.spaces}
     search: list[SearchTarget] = []
     if projection.uses_search and stores.search is not None:
-        search = ["live", "next"] if await stores.search.rebuilding() else ["live"]
+        try:
+            rebuilding = await stores.search.rebuilding()
+        except Unavailable:
+            rebuilding = False  # the Redis read models must not wait for search to come back
+        # "next" first: if the rebuild switches between the two writes, the document is already
+        # in the index that just went live, and the write to "live" lands there too.
+        search = ["next", "live"] if rebuilding else ["live"]
     return Targets(generations, search)
 
 

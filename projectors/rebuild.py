@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from common.errors import Conflict
 from projectors.base import Projection, Stores, Targets
 from read.stores.documents import DocumentSpace
 from read.stores.ops import REBUILD_STATUS_PREFIX
@@ -37,33 +39,79 @@ async def publish_progress(stores: Stores, name: str, *, state: str, done: int, 
         "updated_at": time.time(), "rate_per_second": round(done / elapsed, 1)})
 
 
+async def _write_all(projection: Projection, stores: Stores, targets: Targets, *,
+                     batch_size: int, concurrency: int,
+                     on_batch: Callable[[int], Awaitable[None]]) -> None:
+    """Streams every aggregate into the targets, a bounded number of batches at a time.
+
+    Batches touch disjoint aggregates, so a few run at once: while one waits for Redis or the
+    search database, another builds documents. Bounded, so memory stays flat.
+    """
+    in_flight: set[asyncio.Task[None]] = set()
+
+    async def write_batch(ids: list[uuid.UUID]) -> None:
+        await projection.write(stores, ids, targets)
+        await on_batch(len(ids))
+
+    try:
+        async for ids in projection.stream_ids(stores.engine, batch_size):
+            if len(in_flight) >= concurrency:
+                finished, in_flight = await asyncio.wait(in_flight,
+                                                         return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    task.result()
+            in_flight.add(asyncio.create_task(write_batch(ids)))
+        await asyncio.gather(*in_flight)
+    finally:
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
+
+
 async def rebuild(projection: Projection, stores: Stores, *, batch_size: int = 500,
-                  progress: Progress | None = None, grace_seconds: float = 5.0) -> RebuildResult:
+                  progress: Progress | None = None, grace_seconds: float = 5.0,
+                  concurrency: int = 3) -> RebuildResult:
     """Rebuilds into fresh stores while the old ones serve, then switches atomically."""
+    lock = f"{REBUILD_STATUS_PREFIX}{projection.name}:lock"
+    if not await stores.redis.set(lock, 1, nx=True, ex=6 * 3600):
+        raise Conflict(f"a rebuild of {projection.name} is already running",
+                       code="rebuild_running")
+    try:
+        return await _rebuild(projection, stores, batch_size=batch_size, progress=progress,
+                              grace_seconds=grace_seconds, concurrency=concurrency)
+    finally:
+        await stores.redis.delete(lock)
+
+
+async def _rebuild(projection: Projection, stores: Stores, *, batch_size: int,
+                   progress: Progress | None, grace_seconds: float, concurrency: int
+                   ) -> RebuildResult:
     started = time.time()
     total = await projection.count(stores.engine)
     spaces = {name: DocumentSpace(stores.redis, name) for name in projection.spaces}
     generations = {name: await space.start_generation() for name, space in spaces.items()}
-    use_search = projection.uses_search and stores.search is not None
-    if use_search:
-        assert stores.search is not None
-        await stores.search.start_rebuild()
+    search = stores.search if projection.uses_search else None
+    if search is not None:
+        await search.start_rebuild()
     targets = Targets({name: [gen] for name, gen in generations.items()},
-                      ["next"] if use_search else [])
+                      ["next"] if search is not None else [])
     done = 0
+
+    async def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total)
+        await publish_progress(stores, projection.name, state="running", done=done,
+                               total=max(total, done), started=started)
+
     await publish_progress(stores, projection.name, state="running", done=0, total=total,
                            started=started)
     try:
-        async for ids in projection.stream_ids(stores.engine, batch_size):
-            await projection.write(stores, ids, targets)
-            done += len(ids)
-            if progress:
-                progress(done, total)
-            await publish_progress(stores, projection.name, state="running", done=done,
-                                   total=max(total, done), started=started)
-        if use_search:
-            assert stores.search is not None
-            await stores.search.finish_rebuild()
+        await _write_all(projection, stores, targets, batch_size=batch_size,
+                         concurrency=concurrency, on_batch=advance)
+        if search is not None:
+            await search.finish_rebuild()
         previous = {name: await space.switch_to(generations[name]) for name, space in spaces.items()}
     except BaseException:
         for name, space in spaces.items():

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from common.settings import Settings
 from projectors.base import Stores
 from read.consistency import APPLIED_TTL_SECONDS, applied_key
+from read.stores.ops import PROJECTION_NAMES_KEY
 from workers import dead_letters, mail
 from workers.constants import EMAIL_JOB, EMAIL_SENT_PREFIX, PROJECT_JOB, PROJECTION_STATUS_PREFIX
 from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG
@@ -86,6 +87,8 @@ async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str])
     lag = max(now - envelope.occurred_at.timestamp(), 0.0)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.set(applied_key(envelope.event_id), 1, ex=APPLIED_TTL_SECONDS)
+        if names:  # so status lists them even after the keys were flushed
+            pipe.sadd(PROJECTION_NAMES_KEY, *names)
         for name in names:
             pipe.hset(PROJECTION_STATUS_PREFIX + name, mapping={
                 "last_seq": envelope.seq, "last_type": envelope.type,

@@ -143,7 +143,12 @@ class CatalogReadStore:
         self.categories = DocumentSpace(redis, CATEGORIES)
         self._read_page = redis.register_script(_READ_PAGE)
 
-    async def course_page(self, course_id: UUID) -> CoursePageView | None:
+    async def course_page(self, course_id: UUID) -> dict[str, Any] | None:
+        """The stored page with its category, as JSON-ready data (shape: CoursePageView).
+
+        Not re-validated: the projector wrote it from the same models, and the hot read path
+        should not pay for parsing it into objects only to serialize it again.
+        """
         raw_course, raw_category = await self._read_page(
             keys=[self.courses.generation_key, self.categories.generation_key],
             args=[self.courses.key_prefix, str(course_id), self.categories.key_prefix],
@@ -152,8 +157,10 @@ class CatalogReadStore:
         if course is None:
             return None
         category = _doc(raw_category)
-        return CoursePageView.model_validate(
-            {**course, "category": CategoryRef.model_validate(category) if category else None})
+        course["category"] = (
+            {"id": category["id"], "name": category["name"], "slug": category["slug"]}
+            if category else None)
+        return course
 
     async def lesson(self, lesson_id: UUID) -> LessonDoc | None:
         doc = await self.lessons.get_current(str(lesson_id))
