@@ -124,7 +124,7 @@ class PostgresSearchIndex:
             await create_table(conn, NEXT)
 
     async def rebuilding(self) -> bool:
-        async with self._engine.connect() as conn:
+        async with _answering(), self._engine.connect() as conn:
             return bool(await conn.scalar(text("SELECT to_regclass(:table) IS NOT NULL"),
                                           {"table": NEXT}))
 
