@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
@@ -24,8 +24,10 @@ from write.catalog.commands import (
 )
 from write.catalog.handlers import categories, courses, outline
 from write.deps import CurrentUser, WriteSession
+from write.outbox import UnitOfWork
 
 router = APIRouter(prefix="/api", tags=["catalog"])
+Versioned = TypeVar("Versioned", Created, CourseVersion)
 
 
 def _expected_version(if_match: Annotated[str | None, Header(
@@ -43,8 +45,11 @@ def _expected_version(if_match: Annotated[str | None, Header(
 ExpectedVersion = Annotated[int | None, Depends(_expected_version)]
 
 
-def _etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = f'"{version}"'
+async def _committed(uow: UnitOfWork, response: Response, result: Versioned) -> Versioned:
+    """Commits the command; answers with its consistency token and the course's new ETag."""
+    await uow.commit_into(response)
+    response.headers["ETag"] = f'"{result.version}"'
+    return result
 
 
 @router.post("/categories", status_code=201, response_model=CategoryOut)
@@ -77,10 +82,7 @@ async def delete_category(category_id: uuid.UUID, user: CurrentUser, uow: WriteS
 async def create_course(cmd: CreateCourse, user: CurrentUser, uow: WriteSession,
                         response: Response) -> Created:
     """Create a draft course (verified teachers)."""
-    result = await courses.create_course(uow, user, cmd)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await courses.create_course(uow, user, cmd))
 
 
 @router.patch("/courses/{course_id}", response_model=CourseVersion)
@@ -88,40 +90,28 @@ async def change_course(course_id: uuid.UUID, cmd: ChangeCourse, user: CurrentUs
                         uow: WriteSession, expected: ExpectedVersion,
                         response: Response) -> CourseVersion:
     """Change a course's fields (its teacher or an admin); If-Match guards against lost updates."""
-    result = await courses.change_course(uow, user, course_id, cmd, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await courses.change_course(uow, user, course_id, cmd, expected))
 
 
 @router.post("/courses/{course_id}/publish", response_model=CourseVersion)
 async def publish_course(course_id: uuid.UUID, user: CurrentUser, uow: WriteSession,
                          expected: ExpectedVersion, response: Response) -> CourseVersion:
     """Publish a course with at least one lesson."""
-    result = await courses.publish_course(uow, user, course_id, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await courses.publish_course(uow, user, course_id, expected))
 
 
 @router.post("/courses/{course_id}/archive", response_model=CourseVersion)
 async def archive_course(course_id: uuid.UUID, user: CurrentUser, uow: WriteSession,
                          expected: ExpectedVersion, response: Response) -> CourseVersion:
     """Archive a course: it leaves the catalog and search."""
-    result = await courses.archive_course(uow, user, course_id, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await courses.archive_course(uow, user, course_id, expected))
 
 
 @router.post("/courses/{course_id}/modules", status_code=201, response_model=Created)
 async def add_module(course_id: uuid.UUID, cmd: AddModule, user: CurrentUser, uow: WriteSession,
                      expected: ExpectedVersion, response: Response) -> Created:
     """Add a module at the end of the course."""
-    result = await outline.add_module(uow, user, course_id, cmd, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.add_module(uow, user, course_id, cmd, expected))
 
 
 @router.post("/courses/{course_id}/modules/reorder", response_model=Created)
@@ -129,10 +119,7 @@ async def reorder_modules(course_id: uuid.UUID, cmd: Reorder, user: CurrentUser,
                           uow: WriteSession, expected: ExpectedVersion,
                           response: Response) -> Created:
     """Put the course's modules in the given order (every module id once)."""
-    result = await outline.reorder_modules(uow, user, course_id, cmd, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.reorder_modules(uow, user, course_id, cmd, expected))
 
 
 @router.patch("/modules/{module_id}", response_model=Created)
@@ -140,30 +127,21 @@ async def change_module(module_id: uuid.UUID, cmd: ChangeModule, user: CurrentUs
                         uow: WriteSession, expected: ExpectedVersion,
                         response: Response) -> Created:
     """Rename a module."""
-    result = await outline.change_module(uow, user, module_id, cmd, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.change_module(uow, user, module_id, cmd, expected))
 
 
 @router.delete("/modules/{module_id}", response_model=Created)
 async def remove_module(module_id: uuid.UUID, user: CurrentUser, uow: WriteSession,
                         expected: ExpectedVersion, response: Response) -> Created:
     """Remove a module and its lessons (a published course keeps at least one lesson)."""
-    result = await outline.remove_module(uow, user, module_id, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.remove_module(uow, user, module_id, expected))
 
 
 @router.post("/modules/{module_id}/lessons", status_code=201, response_model=Created)
 async def add_lesson(module_id: uuid.UUID, cmd: AddLesson, user: CurrentUser, uow: WriteSession,
                      expected: ExpectedVersion, response: Response) -> Created:
     """Add a lesson at the end of the module."""
-    result = await outline.add_lesson(uow, user, module_id, cmd, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.add_lesson(uow, user, module_id, cmd, expected))
 
 
 @router.post("/modules/{module_id}/lessons/reorder", response_model=Created)
@@ -171,10 +149,7 @@ async def reorder_lessons(module_id: uuid.UUID, cmd: Reorder, user: CurrentUser,
                           uow: WriteSession, expected: ExpectedVersion,
                           response: Response) -> Created:
     """Put the module's lessons in the given order (every lesson id once)."""
-    result = await outline.reorder_lessons(uow, user, module_id, cmd, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.reorder_lessons(uow, user, module_id, cmd, expected))
 
 
 @router.patch("/lessons/{lesson_id}", response_model=Created)
@@ -182,17 +157,11 @@ async def change_lesson(lesson_id: uuid.UUID, cmd: ChangeLesson, user: CurrentUs
                         uow: WriteSession, expected: ExpectedVersion,
                         response: Response) -> Created:
     """Change a lesson's title, content, video, duration or preview flag."""
-    result = await outline.change_lesson(uow, user, lesson_id, cmd, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.change_lesson(uow, user, lesson_id, cmd, expected))
 
 
 @router.delete("/lessons/{lesson_id}", response_model=Created)
 async def remove_lesson(lesson_id: uuid.UUID, user: CurrentUser, uow: WriteSession,
                         expected: ExpectedVersion, response: Response) -> Created:
     """Remove a lesson (a published course keeps at least one)."""
-    result = await outline.remove_lesson(uow, user, lesson_id, expected)
-    await uow.commit_into(response)
-    _etag(response, result.version)
-    return result
+    return await _committed(uow, response, await outline.remove_lesson(uow, user, lesson_id, expected))
