@@ -190,7 +190,7 @@ async def test_price_null_makes_a_course_free(platform: Platform, engine: AsyncE
     assert (row["price"], row["currency"], row["version"]) == (None, None, 2)
     [event] = await events_after(engine, seq)
     assert event["type"] == "catalog.course_changed"
-    assert event["payload"]["changed"] == ["price"]
+    assert event["payload"]["changed"] == ["currency", "price"]  # the currency goes with the price
     assert event["payload"]["version"] == 2
 
 

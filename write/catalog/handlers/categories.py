@@ -59,13 +59,14 @@ async def change_category(uow: UnitOfWork, admin: User, category_id: uuid.UUID,
                           cmd: ChangeCategory) -> CategoryOut:
     require_admin(admin)
     category = await _locked(uow, category_id)
-    if cmd.name is not None:
-        category.name = cmd.name
-    if cmd.slug is not None:
-        category.slug = cmd.slug
-    category.version += 1
-    await _flush_unique(uow)
-    uow.record(CategoryChanged(category_id=category.id, name=category.name, slug=category.slug))
+    before = (category.name, category.slug)
+    category.name = cmd.name if cmd.name is not None else category.name
+    category.slug = cmd.slug if cmd.slug is not None else category.slug
+    if (category.name, category.slug) != before:
+        category.version += 1
+        await _flush_unique(uow)
+        uow.record(CategoryChanged(category_id=category.id, name=category.name,
+                                   slug=category.slug))
     return CategoryOut(id=category.id, name=category.name, slug=category.slug)
 
 

@@ -54,11 +54,12 @@ async def change_course(uow: UnitOfWork, user: User, course_id: uuid.UUID, cmd: 
     sent = cmd.model_fields_set
     if "category_id" in sent:
         await _check_category(uow, cmd.category_id)
-    changed = sorted(field for field in sent
-                     if getattr(course, _FIELDS[field]) != getattr(cmd, field))
-    for field in changed:
+    before = {field: getattr(course, column) for field, column in _FIELDS.items()}
+    for field in sent:
         setattr(course, _FIELDS[field], getattr(cmd, field))
     _check_price(course)
+    # What really changed, after the price rules (a currency on a free course is dropped).
+    changed = sorted(f for f, column in _FIELDS.items() if getattr(course, column) != before[f])
     if changed:
         course.touch()
         uow.record(CourseChanged(course_id=course.id, version=course.version, changed=changed))
