@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -11,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from read.stores.documents import DocumentSpace, IndexEntry
+from read.stores.documents import DocumentSpace, IndexEntry, as_str, unwrap_doc
 
 COURSES = "courses"
 LESSONS = "lessons"
@@ -153,10 +152,10 @@ class CatalogReadStore:
             keys=[self.courses.generation_key, self.categories.generation_key],
             args=[self.courses.key_prefix, str(course_id), self.categories.key_prefix],
         )
-        course = _doc(raw_course)
+        course = unwrap_doc(raw_course)
         if course is None:
             return None
-        category = _doc(raw_category)
+        category = unwrap_doc(raw_category)
         course["category"] = (
             {"id": category["id"], "name": category["name"], "slug": category["slug"]}
             if category else None)
@@ -183,7 +182,7 @@ class CatalogReadStore:
             pipe.zcard(key)
             pipe.zrevrange(key, offset, offset + limit - 1)
             total, ids = await pipe.execute()
-        docs = await self.courses.get_many(gen, [_s(i) for i in ids])
+        docs = await self.courses.get_many(gen, [as_str(i) for i in ids])
         return [CourseCard.model_validate(d) for d in docs], int(total)
 
     async def all_categories(self) -> list[CategoryView]:
@@ -198,14 +197,3 @@ class CatalogReadStore:
         views = [CategoryView(**doc.model_dump(), courses_count=int(count))
                  for doc, count in zip(docs, counts, strict=True)]
         return sorted(views, key=lambda view: view.name.lower())
-
-
-def _doc(raw: bytes | str | None) -> dict[str, Any] | None:
-    if not raw:
-        return None
-    doc: dict[str, Any] | None = json.loads(raw)["doc"]
-    return doc
-
-
-def _s(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

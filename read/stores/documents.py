@@ -173,7 +173,7 @@ class DocumentSpace:
             await pipe.execute()
 
     async def members(self, generation: int, set_name: str) -> list[str]:
-        return [_s(m) for m in await self.redis.zrange(self.key(generation, set_name), 0, -1)]
+        return [as_str(m) for m in await self.redis.zrange(self.key(generation, set_name), 0, -1)]
 
     async def start_generation(self) -> int:
         """A fresh generation that live projectors also write to until `switch_to` is called."""
@@ -216,13 +216,13 @@ class DocumentSpace:
         """One round trip: resolves the serving generation and reads the document."""
         raw = await self._read_current(keys=[self.generation_key],
                                        args=[self.key_prefix, f":doc:{doc_id}"])
-        return _unwrap(raw)
+        return unwrap_doc(raw)
 
     async def get_many(self, generation: int, doc_ids: Sequence[str]) -> list[dict[str, Any]]:
         if not doc_ids:
             return []
         raws = await self.redis.mget([self.key(generation, f"doc:{i}") for i in doc_ids])
-        return [doc for doc in map(_unwrap, raws) if doc is not None]
+        return [doc for doc in map(unwrap_doc, raws) if doc is not None]
 
     async def get_many_by_id(self, generation: int, doc_ids: Sequence[str]
                              ) -> dict[str, dict[str, Any]]:
@@ -230,7 +230,7 @@ class DocumentSpace:
         if not doc_ids:
             return {}
         raws = await self.redis.mget([self.key(generation, f"doc:{i}") for i in doc_ids])
-        return {i: doc for i, doc in zip(doc_ids, map(_unwrap, raws), strict=True)
+        return {i: doc for i, doc in zip(doc_ids, map(unwrap_doc, raws), strict=True)
                 if doc is not None}
 
     async def get_versioned(self, generation: int, doc_id: str
@@ -243,13 +243,14 @@ class DocumentSpace:
         return int(stored["v"]), stored["doc"]
 
 
-def _unwrap(raw: bytes | str | None) -> dict[str, Any] | None:
-    """The document, or None for a missing key or a tombstone."""
+def unwrap_doc(raw: bytes | str | None) -> dict[str, Any] | None:
+    """The document in a stored value, or None for a missing key or a tombstone."""
     if raw is None:
         return None
     doc: dict[str, Any] | None = json.loads(raw)["doc"]
     return doc
 
 
-def _s(value: bytes | str) -> str:
+def as_str(value: bytes | str) -> str:
+    """A Redis reply as text (clients may return bytes)."""
     return value.decode() if isinstance(value, bytes) else value

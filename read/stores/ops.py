@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from read.stores.documents import as_str
+
 RELAY_STATUS_KEY = "edu:relay:status"
 PROJECTION_STATUS_PREFIX = "edu:proj:status:"
 PROJECTION_NAMES_KEY = "edu:proj:names"
@@ -45,7 +47,7 @@ async def register_projections(redis: Redis, names: list[str]) -> None:
 
 async def _hash(redis: Redis, key: str) -> dict[str, str]:
     raw = await redis.hgetall(key)  # type: ignore[misc]
-    return {_s(k): _s(v) for k, v in raw.items()}
+    return {as_str(k): as_str(v) for k, v in raw.items()}
 
 
 async def projection_statuses(redis: Redis, queue_name: str, *, dead_letter_prefix: str
@@ -53,8 +55,8 @@ async def projection_statuses(redis: Redis, queue_name: str, *, dead_letter_pref
     relay = await _hash(redis, RELAY_STATUS_KEY)
     queued = await redis.zcard(queue_name)
     dead = sum(1 for key in await redis.hkeys(DEAD_LETTERS_KEY)  # type: ignore[misc]
-               if _s(key).startswith(dead_letter_prefix))
-    names = sorted(_s(n) for n in await redis.smembers(PROJECTION_NAMES_KEY))  # type: ignore[misc]
+               if as_str(key).startswith(dead_letter_prefix))
+    names = sorted(as_str(n) for n in await redis.smembers(PROJECTION_NAMES_KEY))  # type: ignore[misc]
     statuses = []
     for name in names:
         raw = await _hash(redis, PROJECTION_STATUS_PREFIX + name)
@@ -73,7 +75,3 @@ async def projection_statuses(redis: Redis, queue_name: str, *, dead_letter_pref
             rebuild=await _hash(redis, REBUILD_STATUS_PREFIX + name),
         ))
     return statuses
-
-
-def _s(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

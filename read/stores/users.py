@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from read.pagination import next_cursor
-from read.stores.documents import DocumentSpace, IndexEntry
+from read.stores.documents import DocumentSpace, IndexEntry, as_str
 
 PROJECTION = "users"
 MAX_PREFIX_CANDIDATES = 500
@@ -87,7 +87,7 @@ class UsersReadStore:
         source = await self._filtered_set(gen, flt)
         total = await self.redis.zcard(source)
         ids = await self.redis.zrevrange(source, offset, offset + limit - 1)
-        docs = await self.space.get_many(gen, [_s(i) for i in ids])
+        docs = await self.space.get_many(gen, [as_str(i) for i in ids])
         return UserPage([UserDoc.model_validate(d) for d in docs], total,
                         next_cursor(offset, limit, total))
 
@@ -111,7 +111,7 @@ class UsersReadStore:
             self.space.key(gen, "lex"), b"[" + prefix.encode(), b"[" + prefix.encode() + b"\xff",
             start=0, num=MAX_PREFIX_CANDIDATES,
         )
-        ids = list(dict.fromkeys(_s(m).rsplit("\x00", 1)[1] for m in members))
+        ids = list(dict.fromkeys(as_str(m).rsplit("\x00", 1)[1] for m in members))
         docs = [UserDoc.model_validate(d) for d in await self.space.get_many(gen, ids)]
         matching = sorted((d for d in docs if _matches(d, flt)),
                           key=lambda d: d.created_at, reverse=True)
@@ -134,7 +134,3 @@ def _matches(doc: UserDoc, flt: UserFilter) -> bool:
     return ((flt.role is None or doc.role == flt.role)
             and (flt.blocked is None or doc.blocked == flt.blocked)
             and (not flt.pending_teacher or doc.pending_teacher))
-
-
-def _s(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
