@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 import nh3
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projectors.base import Stores, Targets
-from projectors.catalog_loaders import (
-    CourseAggregate,
-    count_rows,
-    load_categories,
-    load_courses,
-    stream_ids,
-)
+from projectors.catalog_documents import CourseDocuments, load_course_documents
+from projectors.catalog_loaders import count_rows, load_categories, stream_ids
 from projectors.compare import compare_documents
 from read.search.documents import CourseSearchDoc
 from read.search.port import NoRebuildInProgress
@@ -26,64 +21,31 @@ from read.stores.catalog import (
     COURSES,
     LESSONS,
     CategoryDoc,
-    CoursePage,
-    LessonDoc,
-    LessonOutline,
-    ModuleOutline,
     category_entries,
     course_entries,
 )
-from read.stores.documents import FINAL_VERSION, DocumentSpace, IndexEntry
+from read.stores.documents import FINAL_VERSION, DocumentItem, DocumentSpace, encode
 from write.catalog.models import Category, Course
 from write.events import CategoryEvent, CourseEvent, Event
 
-Item = tuple[str, int, dict[str, Any] | None, Sequence[IndexEntry]]
+# What a search document takes over from the course page as it is.
+_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "category_slug", "listed"}
 
 
-def course_page(aggregate: CourseAggregate) -> CoursePage:
-    course = aggregate.course
-    modules = [ModuleOutline(id=m["id"], title=m["title"], lessons=[
-        LessonOutline(id=lesson["id"], title=lesson["title"],
-                      duration_minutes=lesson["duration_minutes"], preview=lesson["preview"])
-        for lesson in aggregate.lessons.get(m["id"], [])]) for m in aggregate.modules]
-    lessons = [lesson for m in modules for lesson in m.lessons]
-    return CoursePage(
-        id=course["id"], title=course["title"], teacher_id=course["teacher_id"],
-        teacher_name=aggregate.teacher_name, category_id=course["category_id"],
-        level=course["level"], language=course["language"], price=course["price"],
-        currency=course["currency"], cover_url=course["cover_url"], status=course["status"],
-        rating=0.0, rating_count=0, students_count=0, lessons_count=len(lessons),
-        duration_minutes=sum(lesson.duration_minutes for lesson in lessons),
-        published_at=course["published_at"], updated_at=course["updated_at"],
-        version=course["version"], description_html=course["description_html"], modules=modules,
-    )
+def search_doc(course: CourseDocuments) -> CourseSearchDoc:
+    page = json.loads(course.page_json)
+    return CourseSearchDoc.model_validate({
+        **{name: page[name] for name in _FROM_PAGE},
+        "description_text": " ".join(nh3.clean(page["description_html"], tags=set()).split()),
+        "category_slug": course.category_slug,
+        "listed": course.status == "published",
+    })
 
 
-def lesson_docs(aggregate: CourseAggregate) -> list[LessonDoc]:
-    course = aggregate.course
-    return [LessonDoc(
-        id=lesson["id"], course_id=course["id"], module_id=lesson["module_id"],
-        teacher_id=course["teacher_id"], course_status=course["status"], title=lesson["title"],
-        content_md=lesson["content_md"],
-        video_url=lesson["video_url"], duration_minutes=lesson["duration_minutes"],
-        preview=lesson["preview"], position=position, version=course["version"],
-    ) for position, lesson in enumerate(
-        lesson for m in aggregate.modules for lesson in aggregate.lessons.get(m["id"], []))]
-
-
-def search_doc(page: CoursePage, category_slug: str | None, description_html: str
-               ) -> CourseSearchDoc:
-    return CourseSearchDoc(
-        id=page.id, title=page.title,
-        description_text=" ".join(nh3.clean(description_html, tags=set()).split()),
-        teacher_id=page.teacher_id, teacher_name=page.teacher_name, category_id=page.category_id,
-        category_slug=category_slug, level=page.level, language=page.language,
-        price=page.price, currency=page.currency, rating=page.rating,
-        rating_count=page.rating_count, students_count=page.students_count,
-        lessons_count=page.lessons_count, duration_minutes=page.duration_minutes,
-        cover_url=page.cover_url, published_at=page.published_at, updated_at=page.updated_at,
-        version=page.version, listed=page.status == "published",
-    )
+def page_item(course: CourseDocuments) -> DocumentItem:
+    return (str(course.id), course.version, course.page_json, course_entries(
+        course_id=course.id, teacher_id=course.teacher_id, category_id=course.category_id,
+        status=course.status, published_at=course.published_at, updated_at=course.updated_at))
 
 
 class CoursesProjection:
@@ -100,41 +62,28 @@ class CoursesProjection:
         assert isinstance(event, CourseEvent)
         return [event.course_id]
 
-    async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]
-                       ) -> tuple[list[CoursePage], list[LessonDoc], list[CourseSearchDoc]]:
+    async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]) -> list[CourseDocuments]:
         """Documents recomputed from the write model (courses are never deleted, only archived)."""
-        aggregates = await load_courses(stores.engine, ids)
-        categories = await load_categories(
-            stores.engine, [a.course["category_id"] for a in aggregates.values()
-                            if a.course["category_id"] is not None])
-        pages, lessons, searchable = [], [], []
-        for aggregate in aggregates.values():
-            page = course_page(aggregate)
-            pages.append(page)
-            lessons += lesson_docs(aggregate)
-            category = categories.get(page.category_id) if page.category_id else None
-            searchable.append(search_doc(page, category["slug"] if category else None,
-                                         page.description_html))
-        return pages, lessons, searchable
+        return await load_course_documents(stores.engine, ids)
 
     async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
-        pages, lessons, searchable = await self.expected(stores, ids)
+        await self.write_documents(stores, await self.expected(stores, ids), targets)
+
+    async def write_documents(self, stores: Stores, courses: Sequence[CourseDocuments],
+                              targets: Targets) -> None:
+        page_items = [page_item(course) for course in courses]
+        # A course's lessons are written as one unit versioned by the course (see replace_children).
+        lesson_groups = [(f"course:{course.id}", course.version,
+                          list(zip(course.lesson_ids, course.lessons_json, strict=True)))
+                         for course in courses]
         courses_space = DocumentSpace(stores.redis, COURSES)
         lessons_space = DocumentSpace(stores.redis, LESSONS)
-        page_items: list[Item] = [(str(p.id), p.version, p.model_dump(mode="json"),
-                                   course_entries(p)) for p in pages]
-        by_course: dict[uuid.UUID, list[LessonDoc]] = {p.id: [] for p in pages}
-        for doc in lessons:
-            by_course[doc.course_id].append(doc)
-        # A course's lessons are written as one unit versioned by the course (see replace_children).
-        lesson_groups = [(f"course:{p.id}", p.version,
-                          [(str(d.id), d.model_dump(mode="json"), ()) for d in by_course[p.id]])
-                         for p in pages]
         for generation in targets.generations.get(COURSES, ()):
             await courses_space.upsert_many(generation, page_items)
         for generation in targets.generations.get(LESSONS, ()):
             await lessons_space.replace_children(generation, lesson_groups)
-        if stores.search is not None:
+        if stores.search is not None and targets.search:
+            searchable = [search_doc(course) for course in courses]
             for target in targets.search:
                 # The rebuild switched after our check: "next" is gone and is now "live".
                 with contextlib.suppress(NoRebuildInProgress):
@@ -148,14 +97,18 @@ class CoursesProjection:
         return await count_rows(engine, Course.__table__)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
-        pages, lessons, searchable = await self.expected(stores, ids)
-        differences = await compare_documents(DocumentSpace(stores.redis, COURSES),
-                                     {str(p.id): p.model_dump(mode="json") for p in pages})
-        differences |= await compare_documents(DocumentSpace(stores.redis, LESSONS),
-                                      {str(d.id): d.model_dump(mode="json") for d in lessons},
-                                      label="lesson ")
+        courses = await self.expected(stores, ids)
+        differences = await compare_documents(
+            DocumentSpace(stores.redis, COURSES),
+            {str(c.id): json.loads(c.page_json) for c in courses})
+        differences |= await compare_documents(
+            DocumentSpace(stores.redis, LESSONS),
+            {lesson_id: json.loads(doc) for c in courses
+             for lesson_id, doc in zip(c.lesson_ids, c.lessons_json, strict=True)},
+            label="lesson ")
         if stores.search is not None:
-            for doc in searchable:
+            for course in courses:
+                doc = search_doc(course)
                 stored = await stores.search.get(doc.id)
                 if stored != doc:
                     differences[f"search {doc.id}"] = "missing" if stored is None else "differs"
@@ -176,7 +129,7 @@ class CategoriesProjection:
 
     async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
         rows = await load_categories(stores.engine, ids)
-        items: list[Item] = []
+        items: list[DocumentItem] = []
         for category_id in ids:
             row = rows.get(category_id)
             if row is None:  # deleted: a tombstone nothing older can overwrite
@@ -184,7 +137,7 @@ class CategoriesProjection:
             else:
                 doc = CategoryDoc(id=row["id"], name=row["name"], slug=row["slug"],
                                   version=row["version"])
-                items.append((str(doc.id), doc.version, doc.model_dump(mode="json"),
+                items.append((str(doc.id), doc.version, encode(doc.model_dump(mode="json")),
                               category_entries(doc)))
         space = DocumentSpace(stores.redis, CATEGORIES)
         for generation in targets.generations.get(CATEGORIES, ()):

@@ -11,7 +11,7 @@ from projectors.base import Stores, Targets
 from projectors.catalog_loaders import count_rows, stream_ids
 from projectors.compare import compare_documents
 from projectors.loaders import load_users
-from read.stores.documents import DocumentSpace
+from read.stores.documents import DocumentSpace, encode
 from read.stores.users import PROJECTION, UserDoc, index_entries
 from write.events import Event, UserEvent
 from write.identity.models import User
@@ -23,7 +23,7 @@ def build_doc(row: Mapping[str, object]) -> UserDoc:
 
 async def write_doc(space: DocumentSpace, generation: int, doc: UserDoc) -> bool:
     return await space.upsert(generation, str(doc.id), doc.version,
-                              doc.model_dump(mode="json"), index_entries(doc))
+                              encode(doc.model_dump(mode="json")), index_entries(doc))
 
 
 class UsersProjection:
@@ -43,7 +43,8 @@ class UsersProjection:
     async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
         docs = [build_doc(row) for row in await load_users(stores.engine, ids)]
         space = DocumentSpace(stores.redis, PROJECTION)
-        items = [(str(d.id), d.version, d.model_dump(mode="json"), index_entries(d)) for d in docs]
+        items = [(str(d.id), d.version, encode(d.model_dump(mode="json")), index_entries(d))
+                 for d in docs]
         for generation in targets.generations.get(PROJECTION, ()):
             await space.upsert_many(generation, items)
 

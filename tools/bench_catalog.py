@@ -27,7 +27,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import asyncpg
-import httpx
 import psutil
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -40,6 +39,7 @@ from common.settings import Settings
 from read.stores.documents import PREFIX
 from read.stores.ops import REBUILD_STATUS_PREFIX
 from tools import seed_data as words
+from tools.loadgen import LoadClient
 from tools.seed import seed_catalog
 from write.migrate import upgrade
 
@@ -294,21 +294,20 @@ async def start_servers(env: dict[str, str], log_dir: Path) -> dict[str, tuple[p
             process = psutil.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    cwd=ROOT)
         started[name] = (process, f"http://127.0.0.1:{port}")
-        await wait_ready(process, f"http://127.0.0.1:{port}{ready_path}", name)
+        await wait_ready(process, f"http://127.0.0.1:{port}", ready_path, name)
     return started
 
 
-async def wait_ready(process: psutil.Popen, url: str, name: str, timeout: float = 60) -> None:
+async def wait_ready(process: psutil.Popen, base_url: str, path: str, name: str,
+                     timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(timeout=2) as client:
+    async with LoadClient(base_url, 1, timeout=2) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise SystemExit(f"the {name} server exited ({process.returncode}); see its log")
-            try:
-                if (await client.get(url)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            # Connection refused while the server starts reads as a status that is not 200.
+            if await client.get_status(path) == "200":
+                return
             await asyncio.sleep(0.2)
     raise SystemExit(f"the {name} server did not become ready within {timeout:.0f}s")
 
@@ -404,16 +403,10 @@ class Recorder:
             round(os.getloadavg()[0], 2))
 
 
-async def get_status(client: httpx.AsyncClient, path: str) -> str:
-    try:
-        return str((await client.get(path)).status_code)
-    except httpx.HTTPError as exc:
-        return type(exc).__name__
-
-
-def _client(base_url: str, connections: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10)
+def _client(base_url: str, connections: int) -> LoadClient:
+    """The load client (tools/loadgen.py): httpx cost more CPU per request than the cheap
+    endpoints it measured, so the client, not the server, capped their RPS."""
+    return LoadClient(base_url, connections, timeout=10)
 
 
 async def drive(name: str, server: psutil.Process, base_url: str, choose: Chooser,
@@ -427,7 +420,7 @@ async def drive(name: str, server: psutil.Process, base_url: str, choose: Choose
             while time.perf_counter() < until and recorder.statuses.total() < args.max_requests:
                 kind, path = choose(rng)
                 sent = time.perf_counter()
-                status = await get_status(client, path)
+                status = await client.get_status(path)
                 if record:
                     recorder.add(kind, sent, status)
 
@@ -454,7 +447,7 @@ async def drive_open(name: str, server: psutil.Process, base_url: str, choose: C
     async with _client(base_url, OPEN_LOOP_MAX_IN_FLIGHT) as client:
 
         async def one(kind: str, path: str, planned: float) -> None:
-            recorder.add(kind, planned, await get_status(client, path))
+            recorder.add(kind, planned, await client.get_status(path))
 
         ticker = asyncio.create_task(report_progress(name, recorder.statuses, args.duration))
         cpu_before = cpu_snapshot(server)
@@ -673,8 +666,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         "## HTTP load",
         (f"Closed loop on loopback: {settings['concurrency']} requests in flight for "
          f"{settings['duration']:.0f} s per endpoint after {settings['warmup']:.0f} s of warm-up, "
-         "from one httpx client process on the same machine (it competes for the same cores, so "
-         "absolute RPS are a floor). Each app is one uvicorn worker without access log. Course "
+         "from one load-client process (`tools/loadgen.py`) on the same machine (it competes for "
+         "the same cores, so absolute RPS are a floor). Each app is one uvicorn worker without "
+         "access log. Course "
          "ids are random published courses; search queries draw a kind (word, Russian word form, "
          "prefix, typo) and then a term from the seed vocabulary. The last row offers search "
          f"requests at random moments averaging {OPEN_LOOP_SHARE:.0%} of the closed loop's "
@@ -688,8 +682,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         ("CPU ms/req is the CPU time the app process, every Postgres and Redis process, and the "
          "load client spent per request during the recorded run. RPS per core = 1000 / (app + "
          "Postgres + Redis): what one core serves of that request, whatever the client manages "
-         "(the httpx client needs about a millisecond of CPU per request itself, so it, not the "
-         "server, caps the measured RPS of the cheap endpoints). Load avg is the machine's "
+         "(where the client column comes close to the app's, the client, not the server, caps the "
+         "measured RPS). Load avg is the machine's "
          "1-minute load average at the end of the run; above "
          f"{machine['nproc']} something else was competing for the cores."),
         _table(["CQRS vs naive", "throughput (CQRS / naive)", "RPS per core (CQRS / naive)",

@@ -114,17 +114,21 @@ class LessonDoc(BaseModel):
     version: int
 
 
-def course_entries(page: CoursePage) -> list[IndexEntry]:
-    """Sorted-set memberships: teacher's list always; catalog lists only while published."""
-    member = str(page.id)
-    entries = [IndexEntry(f"teacher:{page.teacher_id}", page.updated_at.timestamp(), member)]
-    if page.status == "published" and page.published_at is not None:
-        scores = {"newest": page.published_at.timestamp(), "popular": float(page.students_count),
-                  "rating": page.rating}
+def course_entries(*, course_id: UUID, teacher_id: UUID, category_id: UUID | None, status: str,
+                   published_at: float | None, updated_at: float, students_count: int = 0,
+                   rating: float = 0.0) -> list[IndexEntry]:
+    """Sorted-set memberships: teacher's list always; catalog lists only while published.
+
+    Times are epoch seconds (the scores of the lists).
+    """
+    member = str(course_id)
+    entries = [IndexEntry(f"teacher:{teacher_id}", updated_at, member)]
+    if status == "published" and published_at is not None:
+        scores = {"newest": published_at, "popular": float(students_count), "rating": rating}
         for list_key, score in scores.items():
             entries.append(IndexEntry(f"list:{list_key}", score, member))
-            if page.category_id is not None:
-                entries.append(IndexEntry(f"cat:{page.category_id}:{list_key}", score, member))
+            if category_id is not None:
+                entries.append(IndexEntry(f"cat:{category_id}:{list_key}", score, member))
     return entries
 
 

@@ -8,57 +8,95 @@ same atomic script, so lists always agree with documents.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import msgpack
 from redis.asyncio import Redis
 
 PREFIX = "edu:rm"
 
-_UPSERT = """
-local incoming = cjson.decode(ARGV[1])
-local current = redis.call('GET', KEYS[1])
-if current then
-  local old = cjson.decode(current)
-  if tonumber(old.v) >= tonumber(incoming.v) then return 0 end
-  for _, e in ipairs(old.idx) do redis.call('ZREM', e[1], e[3]) end
+# Stored values are `{"v":<version>,"idx":<index entries>,"doc":<document or null>}`, in that
+# order, so a script reads the version and the index entries without decoding the document
+# (decoding every page and lesson was most of a rebuild's Redis time). A bare `,"doc":` cannot
+# occur inside the entries: a quote inside a JSON string is always escaped.
+_META = """
+local function meta(raw)
+  local version, from = string.match(raw, '^{"v":(%-?%d+),"idx":()')
+  if version then
+    local to = string.find(raw, ',"doc":', from, true)
+    return tonumber(version), cjson.decode(string.sub(raw, from, to - 1))
+  end
+  local old = cjson.decode(raw)  -- written before this layout
+  return tonumber(old.v), old.idx
 end
-for _, e in ipairs(incoming.idx) do redis.call('ZADD', e[1], e[2], e[3]) end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1
+local function unindex(idx)
+  for _, e in ipairs(idx) do redis.call('ZREM', e[1], e[3]) end
+end
+local function index(idx)
+  for _, e in ipairs(idx) do redis.call('ZADD', e[1], e[2], e[3]) end
+end
+"""
+
+# Many documents, each written unless a same-or-newer version is stored: KEYS[i] gets the i-th
+# value of ARGV[1], a MessagePack list (one argument instead of one per document: packing
+# arguments one by one cost the rebuild more than building the documents).
+_UPSERT = _META + """
+local values = cmsgpack.unpack(ARGV[1])
+local written = 0
+for i, key in ipairs(KEYS) do
+  local version, idx = meta(values[i])
+  local current = redis.call('GET', key)
+  local stale = false
+  if current then
+    local old_version, old_idx = meta(current)
+    stale = old_version >= version
+    if not stale then unindex(old_idx) end
+  end
+  if not stale then
+    index(idx)
+    redis.call('SET', key, values[i])
+    written = written + 1
+  end
+end
+return written
 """
 
 # The children of one parent (a course's lessons) as one versioned unit: a guard key holds the
 # newest parent version written; an older write is refused whole; children missing from a newer
 # write get tombstones. Atomic, so a slow writer of an older state can never leave an orphan.
+# A child carries its parent's version, and the guard only lets the same or a newer version
+# through, so children need no checks of their own: same version, same state, same document.
+# Several parents per call: KEYS has (guard, children list) per parent; ARGV[1] is the key prefix
+# of the children; ARGV[2] a MessagePack list holding, per parent: version, children ids as a
+# JSON list, number of children, and (child id, value) per child.
 _REPLACE_CHILDREN = """
-local version = tonumber(ARGV[1])
-if tonumber(redis.call('GET', KEYS[1]) or '-1') > version then return 0 end
-redis.call('SET', KEYS[1], version)
-local keep = {}
-for i = 3, #ARGV do keep[cjson.decode(ARGV[i]).id] = ARGV[i] end
-local function unindex(raw)
-  for _, e in ipairs(cjson.decode(raw).idx) do redis.call('ZREM', e[1], e[3]) end
-end
-for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if not keep[member] then
-    local key = ARGV[2] .. member
-    local current = redis.call('GET', key)
-    if current then unindex(current) end
-    redis.call('ZREM', KEYS[2], member)
-    redis.call('SET', key, '{"v":' .. version .. ',"doc":null,"idx":[]}')
-  end
-end
-for id, payload in pairs(keep) do
-  local key = ARGV[2] .. id
-  local current = redis.call('GET', key)
-  if not current or tonumber(cjson.decode(current).v) < version then
-    if current then unindex(current) end
-    for _, e in ipairs(cjson.decode(payload).idx) do redis.call('ZADD', e[1], e[2], e[3]) end
-    redis.call('SET', key, payload)
+local prefix = ARGV[1]
+local args = cmsgpack.unpack(ARGV[2])
+local at = 1
+for parent = 1, #KEYS / 2 do
+  local guard, list = KEYS[2 * parent - 1], KEYS[2 * parent]
+  local version, ids, count = args[at], args[at + 1], args[at + 2]
+  local first = at + 3
+  at = first + 2 * count
+  if tonumber(redis.call('GET', guard) or '-1') <= version then
+    redis.call('SET', guard, version)
+    local keep = {}
+    for i = first, at - 1, 2 do
+      keep[args[i]] = true
+      redis.call('SET', prefix .. args[i], args[i + 1])
+    end
+    local previous = redis.call('GET', list)
+    if previous then
+      for _, id in ipairs(cjson.decode(previous)) do
+        if not keep[id] then
+          redis.call('SET', prefix .. id, '{"v":' .. version .. ',"idx":[],"doc":null}')
+        end
+      end
+    end
+    redis.call('SET', list, ids)
   end
 end
 return 1
@@ -69,8 +107,16 @@ local gen = redis.call('GET', KEYS[1]) or '1'
 return redis.call('GET', ARGV[1] .. gen .. ARGV[2])
 """
 
-# Compact, and UTF-8 as is: escaping Cyrillic as \\uXXXX would triple its size in Redis.
-_dumps = functools.partial(json.dumps, separators=(",", ":"), default=str, ensure_ascii=False)
+# Compact, and UTF-8 as is: escaping Cyrillic as \\uXXXX would triple its size in Redis. One
+# encoder for all calls: `json.dumps` with options builds a new one each time.
+_dumps = json.JSONEncoder(separators=(",", ":"), default=str, ensure_ascii=False).encode
+# Documents per script call: bounds how long one call keeps Redis from serving reads.
+WRITE_CHUNK = 100
+
+
+def encode(doc: dict[str, Any]) -> str:
+    """A document as the JSON text the stores take."""
+    return _dumps(doc)
 
 # A deleted aggregate keeps a tombstone with this version: ids are never reused, so nothing
 # older may resurrect it.
@@ -84,6 +130,17 @@ class IndexEntry:
     set_name: str
     score: float
     member: str
+
+
+# (document id, aggregate version, document as JSON text or None for a tombstone, index entries)
+DocumentItem = tuple[str, int, str | None, Sequence[IndexEntry]]
+# (parent id, parent version, children as (child id, document as JSON text))
+ChildrenGroup = tuple[str, int, Sequence[tuple[str, str]]]
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 class DocumentSpace:
@@ -105,6 +162,11 @@ class DocumentSpace:
         return f"{PREFIX}:{self.projection}:building"
 
     @property
+    def started_key(self) -> str:
+        """Generations a rebuild started and nothing dropped yet."""
+        return f"{PREFIX}:{self.projection}:started"
+
+    @property
     def key_prefix(self) -> str:
         """`<prefix>` such that `<prefix><generation>:<suffix>` is a key of this space."""
         return f"{PREFIX}:{self.projection}:"
@@ -124,52 +186,49 @@ class DocumentSpace:
             generations.append(int(building))
         return generations
 
-    def _payload(self, generation: int, version: int, doc: dict[str, Any] | None,
-                 entries: Sequence[IndexEntry]) -> str:
-        return _dumps({
-            "v": version,
-            "doc": doc,
-            "idx": [[self.key(generation, e.set_name), e.score, e.member] for e in entries],
-        })
+    def _value(self, generation: int, version: int, doc: str | None,
+               entries: Sequence[IndexEntry]) -> str:
+        """The stored value (see _META): the document is spliced in, not encoded again."""
+        idx = _dumps([[self.key(generation, e.set_name), e.score, e.member] for e in entries]
+                     ) if entries else "[]"
+        return f'{{"v":{int(version)},"idx":{idx},"doc":{doc if doc is not None else "null"}}}'
 
-    async def upsert(self, generation: int, doc_id: str, version: int, doc: dict[str, Any] | None,
+    async def upsert(self, generation: int, doc_id: str, version: int, doc: str | None,
                      entries: Sequence[IndexEntry]) -> bool:
-        """Stores the document (None: a tombstone) unless a same-or-newer version is there."""
+        """Stores the document (JSON text; None: a tombstone) unless a same-or-newer version is there."""
         written = await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")],
-                                     args=[self._payload(generation, version, doc, entries)])
+                                     args=[msgpack.packb([self._value(generation, version, doc,
+                                                                      entries)])])
         return bool(written)
 
-    async def upsert_many(self, generation: int,
-                          items: Sequence[tuple[str, int, dict[str, Any] | None,
-                                                Sequence[IndexEntry]]]) -> None:
-        """The same compare-and-set for many documents in one pipelined round trip."""
+    async def upsert_many(self, generation: int, items: Sequence[DocumentItem]) -> None:
+        """The same compare-and-set for many documents: a few script calls in one round trip."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for doc_id, version, doc, entries in items:
-                await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")],
-                                   args=[self._payload(generation, version, doc, entries)],
-                                   client=pipe)
+            for chunk in _chunks(items, WRITE_CHUNK):
+                await self._upsert(
+                    keys=[self.key(generation, f"doc:{doc_id}") for doc_id, *_ in chunk],
+                    args=[msgpack.packb([self._value(generation, version, doc, entries)
+                                         for _, version, doc, entries in chunk])],
+                    client=pipe)
             await pipe.execute()
 
-    async def replace_children(self, generation: int,
-                               groups: Sequence[tuple[str, int, Sequence[tuple[str, dict[str, Any],
-                                                                             Sequence[IndexEntry]]]]]
-                               ) -> None:
+    async def replace_children(self, generation: int, groups: Sequence[ChildrenGroup]) -> None:
         """For each (parent id, parent version, children): the parent's complete set of children.
 
-        Children are indexed in the set `<parent id>:children`; an older parent version is refused.
+        Children are (id, document as JSON text); an older parent version is refused.
         """
         async with self.redis.pipeline(transaction=False) as pipe:
-            for parent_id, version, children in groups:
-                members = f"{parent_id}:children"
-                payloads = [_dumps({
-                    "id": child_id, "v": version, "doc": doc,
-                    "idx": [[self.key(generation, e.set_name), e.score, e.member]
-                            for e in [IndexEntry(members, 0, child_id), *entries]],
-                }) for child_id, doc, entries in children]
+            for chunk in _chunks(groups, WRITE_CHUNK // 10):
+                keys: list[str] = []
+                args: list[str | int] = []
+                for parent_id, version, children in chunk:
+                    keys += [self.key(generation, f"{parent_id}:version"),
+                             self.key(generation, f"{parent_id}:children")]
+                    args += [version, _dumps([child_id for child_id, _ in children]), len(children)]
+                    for child_id, doc in children:
+                        args += [child_id, self._value(generation, version, doc, ())]
                 await self._replace_children(
-                    keys=[self.key(generation, f"{parent_id}:version"),
-                          self.key(generation, members)],
-                    args=[version, self.key(generation, "doc:"), *payloads], client=pipe)
+                    keys=keys, args=[self.key(generation, "doc:"), msgpack.packb(args)], client=pipe)
             await pipe.execute()
 
     async def members(self, generation: int, set_name: str) -> list[str]:
@@ -181,7 +240,13 @@ class DocumentSpace:
         counter = f"{PREFIX}:{self.projection}:gen_counter"
         await self.redis.set(counter, current, nx=True)
         generation = int(await self.redis.incr(counter))
-        await self.drop_generation(generation)  # leftovers of an interrupted rebuild
+        # Numbers only grow, so the new generation holds nothing yet; what a rebuild that never
+        # finished (a crash) left behind is found in the record of started generations. Dropping
+        # scans the whole keyspace (seconds at a million keys), so only those are dropped.
+        for started in await self.redis.smembers(self.started_key):  # type: ignore[misc]
+            if int(started) not in (current, generation):
+                await self.drop_generation(int(started))
+        await self.redis.sadd(self.started_key, generation)  # type: ignore[misc]
         await self.redis.set(self.building_key, generation)
         return generation
 
@@ -210,6 +275,7 @@ class DocumentSpace:
                 batch = []
         if batch:
             dropped += await self.redis.unlink(*batch)
+        await self.redis.srem(self.started_key, generation)  # type: ignore[misc]
         return dropped
 
     async def get_current(self, doc_id: str) -> dict[str, Any] | None:

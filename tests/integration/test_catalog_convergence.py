@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from common.errors import AppError
 from common.settings import Settings
-from projectors.base import Stores
+from projectors.base import Stores, Targets
 from projectors.catalog import CoursesProjection
+from projectors.catalog_documents import CourseDocuments
 from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
-from read.stores.catalog import COURSES, LESSONS, course_entries
+from read.stores.catalog import COURSES, LESSONS
 from read.stores.documents import DocumentSpace
 from tests.builders import envelopes
 from workers.jobs import project_event
@@ -198,17 +199,9 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
         await engine.dispose()
 
 
-async def _late_write(stores: Stores, snapshot: Any) -> None:
-    pages, lessons, searchable = snapshot
-    courses_space = DocumentSpace(stores.redis, COURSES)
-    lessons_space = DocumentSpace(stores.redis, LESSONS)
-    await courses_space.upsert_many(1, [(str(p.id), p.version, p.model_dump(mode="json"),
-                                         course_entries(p)) for p in pages])
-    await lessons_space.replace_children(1, [
-        (f"course:{p.id}", p.version, [(str(d.id), d.model_dump(mode="json"), ())
-                                       for d in lessons if d.course_id == p.id]) for p in pages])
-    assert stores.search is not None
-    await stores.search.upsert(searchable)
+async def _late_write(stores: Stores, snapshot: list[CourseDocuments]) -> None:
+    targets = Targets({COURSES: [1], LESSONS: [1]}, ["live"])
+    await CoursesProjection().write_documents(stores, snapshot, targets)
 
 
 async def _deliver(actions: list[Awaitable[Any]], schedule: list[tuple[int, bool, bool]]) -> None:
