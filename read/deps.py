@@ -30,28 +30,27 @@ class ReadResources:
     search: SearchIndex
 
 
-async def _resources(request: Request) -> ReadResources:
+def resources_of(request: Request) -> ReadResources:
     resources: ReadResources = request.app.state.resources
     return resources
 
 
-Resources = Annotated[ReadResources, Depends(_resources)]
+# Dependencies are `async def` so FastAPI calls them on the event loop, not in a thread, and
+# take the resources from the request rather than from a dependency of their own: every node
+# of the dependency graph costs each request (a quarter of a course page's CPU was solving it).
+async def _users(request: Request) -> UsersReadStore:
+    return resources_of(request).users
 
 
-async def _users(resources: Resources) -> UsersReadStore:
-    return resources.users
-
-
-# Dependencies are `async def` so FastAPI calls them on the event loop, not in a thread.
 UsersStore = Annotated[UsersReadStore, Depends(_users)]
 
 
-async def _catalog(resources: Resources) -> CatalogReadStore:
-    return resources.catalog
+async def _catalog(request: Request) -> CatalogReadStore:
+    return resources_of(request).catalog
 
 
-async def _search(resources: Resources) -> SearchIndex:
-    return resources.search
+async def _search(request: Request) -> SearchIndex:
+    return resources_of(request).search
 
 
 CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
@@ -60,12 +59,12 @@ Search = Annotated[SearchIndex, Depends(_search)]
 
 async def _consistency(
     request: Request,
-    resources: Resources,
     token: Annotated[str | None, Header(alias="X-Consistency-Token")] = None,
 ) -> None:
     """Waits for the sender's own change to be projected, or marks the answer stale."""
     if token is None:
         return
+    resources = resources_of(request)
     fresh = await wait_until_applied(
         resources.redis, parse_token(token), resources.settings.consistency_wait_ms
     )
@@ -79,42 +78,42 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 async def _claims(
-    resources: Resources,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
     if credentials is None:
         raise Unauthorized()
-    return resources.verifier.verify(credentials.credentials)
+    return resources_of(request).verifier.verify(credentials.credentials)
 
 
 Claims = Annotated[AccessClaims, Depends(_claims)]
 
 
 async def _optional_claims(
-    resources: Resources,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims | None:
     """Anonymous callers are welcome; a token that is sent must still be valid."""
-    return resources.verifier.verify(credentials.credentials) if credentials else None
+    return resources_of(request).verifier.verify(credentials.credentials) if credentials else None
 
 
 OptionalClaims = Annotated[AccessClaims | None, Depends(_optional_claims)]
 
 
-async def _optional_reader(claims: OptionalClaims, users: UsersStore, _: Consistent
+async def _optional_reader(request: Request, claims: OptionalClaims, _: Consistent
                            ) -> UserDoc | None:
     if claims is None:
         return None
-    user = await users.get(claims.user_id)
+    user = await resources_of(request).users.get(claims.user_id)
     return None if user is None or user.blocked else user
 
 
 OptionalReader = Annotated[UserDoc | None, Depends(_optional_reader)]
 
 
-async def _reader(claims: Claims, users: UsersStore, _: Consistent) -> UserDoc:
+async def _reader(request: Request, claims: Claims, _: Consistent) -> UserDoc:
     """The caller's own user document, after any requested consistency wait."""
-    user = await users.get(claims.user_id)
+    user = await resources_of(request).users.get(claims.user_id)
     if user is None:
         raise Unauthorized("the account is not known (yet); retry with the consistency token",
                            code="unknown_account")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
@@ -86,8 +86,7 @@ async def course_page(course_id: UUID, catalog: CatalogStore, user: OptionalRead
     if page is None or (page["status"] != "published"
                         and not _may_edit(user, UUID(page["teacher_id"]))):
         raise NotFound("no such course", code="course_not_found")
-    return Response(json.dumps(page, ensure_ascii=False, separators=(",", ":")),
-                    media_type="application/json")
+    return Response(orjson.dumps(page), media_type="application/json")
 
 
 @router.get("/catalog/lists/{name}", response_model=CardPage)

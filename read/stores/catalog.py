@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
+import orjson
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from read.stores.documents import DocumentSpace, IndexEntry, as_str, unwrap_doc
+from read.stores.documents import DocumentSpace, IndexEntry, as_str
 
 COURSES = "courses"
 LESSONS = "lessons"
@@ -19,14 +20,16 @@ LISTS = {"newest": "newest", "popular": "popular", "top-rated": "rating"}
 ListName = Literal["newest", "popular", "top-rated"]
 
 # One round trip for a course page: the course and its category, each in its serving generation.
+# One round trip for a course page: the course and its category, each in its serving generation.
+# The category id is matched, not decoded: a page has no other "category_id" key, and a quote
+# inside a JSON string is always escaped (decoding the whole page cost more than the reads).
+# Postgres writes the page with spaces around the colon; a null category does not match.
 _READ_PAGE = """
 local course_gen = redis.call('GET', KEYS[1]) or '1'
 local raw = redis.call('GET', ARGV[1] .. course_gen .. ':doc:' .. ARGV[2])
 if not raw then return {false, false} end
-local category_id = cjson.decode(raw).doc
-if category_id == cjson.null then return {raw, false} end
-category_id = category_id.category_id
-if category_id == cjson.null or category_id == nil then return {raw, false} end
+local category_id = string.match(raw, '"category_id"%s*:%s*"([%x%-]+)"')
+if not category_id then return {raw, false} end
 local category_gen = redis.call('GET', KEYS[2]) or '1'
 return {raw, redis.call('GET', ARGV[3] .. category_gen .. ':doc:' .. category_id)}
 """
@@ -156,10 +159,11 @@ class CatalogReadStore:
             keys=[self.courses.generation_key, self.categories.generation_key],
             args=[self.courses.key_prefix, str(course_id), self.categories.key_prefix],
         )
-        course = unwrap_doc(raw_course)
+        # orjson: the hot read path, and several times faster than json on a page.
+        course: dict[str, Any] | None = orjson.loads(raw_course)["doc"] if raw_course else None
         if course is None:
             return None
-        category = unwrap_doc(raw_category)
+        category = orjson.loads(raw_category)["doc"] if raw_category else None
         course["category"] = (
             {"id": category["id"], "name": category["name"], "slug": category["slug"]}
             if category else None)
