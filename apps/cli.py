@@ -210,7 +210,8 @@ def projections_rebuild(
 @projections.command("verify")
 def projections_verify(
     name: Annotated[str, typer.Argument(help="A projection name, or 'all'.")],
-    sample: Annotated[int | None, typer.Option(help="Check only the first N aggregates.")] = None,
+    sample: Annotated[int | None, typer.Option(
+        min=1, help="Check only N aggregates drawn at random.")] = None,
 ) -> None:
     """Recompute documents from the write model and report drift by id (exit 1 on drift)."""
     from apps.operator import verify_projections

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projectors.base import Stores, Targets
 from projectors.catalog_documents import CourseDocuments, load_course_documents
-from projectors.catalog_loaders import count_rows, load_categories, stream_ids
+from projectors.catalog_loaders import count_rows, load_categories, sample_ids, stream_ids
 from projectors.compare import compare_documents
 from read.search.documents import CourseSearchDoc
 from read.search.port import NoRebuildInProgress
@@ -29,7 +29,7 @@ from write.catalog.models import Category, Course
 from write.events import CategoryEvent, CourseEvent, Event
 
 # What a search document takes over from the course page as it is.
-_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "category_slug", "listed"}
+_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "listed"}
 
 
 def search_doc(course: CourseDocuments) -> CourseSearchDoc:
@@ -37,7 +37,6 @@ def search_doc(course: CourseDocuments) -> CourseSearchDoc:
     return CourseSearchDoc.model_validate({
         **{name: page[name] for name in _FROM_PAGE},
         "description_text": " ".join(nh3.clean(page["description_html"], tags=set()).split()),
-        "category_slug": course.category_slug,
         "listed": course.status == "published",
     })
 
@@ -96,6 +95,9 @@ class CoursesProjection:
     async def count(self, engine: AsyncEngine) -> int:
         return await count_rows(engine, Course.__table__)
 
+    async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]:
+        return await sample_ids(engine, Course.id, count)
+
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         courses = await self.expected(stores, ids)
         differences = await compare_documents(
@@ -149,6 +151,9 @@ class CategoriesProjection:
 
     async def count(self, engine: AsyncEngine) -> int:
         return await count_rows(engine, Category.__table__)
+
+    async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]:
+        return await sample_ids(engine, Category.id, count)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         rows = await load_categories(stores.engine, ids)

@@ -34,7 +34,7 @@ WITH teacher AS (
     SELECT * FROM unnest(CAST(:teacher_ids AS uuid[]), CAST(:teacher_names AS text[]))
         AS t(id, name)
 )
-SELECT c.id, c.version, c.status, c.teacher_id, c.category_id, cat.slug AS category_slug,
+SELECT c.id, c.version, c.status, c.teacher_id, c.category_id,
        extract(epoch FROM c.published_at)::float8 AS published_ts,
        extract(epoch FROM c.updated_at)::float8 AS updated_ts,
        json_build_object(
@@ -49,7 +49,6 @@ SELECT c.id, c.version, c.status, c.teacher_id, c.category_id, cat.slug AS categ
            'modules', mo.modules)::text AS page,
        ls.lessons, ls.lesson_ids
 FROM catalog.courses AS c
-LEFT JOIN catalog.categories AS cat ON cat.id = c.category_id
 LEFT JOIN teacher AS t ON t.id = c.teacher_id
 CROSS JOIN LATERAL (
     SELECT coalesce(json_agg(json_build_object(
@@ -91,7 +90,6 @@ class CourseDocuments:
     status: str
     teacher_id: uuid.UUID
     category_id: uuid.UUID | None
-    category_slug: str | None
     published_at: float | None  # epoch seconds: the scores of the catalog lists
     updated_at: float
     page_json: str

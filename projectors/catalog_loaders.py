@@ -45,6 +45,15 @@ async def stream_ids(engine: AsyncEngine, column: Any, batch_size: int
         last = ids[-1]
 
 
+async def sample_ids(engine: AsyncEngine, column: Any, count: int) -> list[uuid.UUID]:
+    """`count` ids drawn at random (every id equally likely), in id order."""
+    from sqlalchemy import func
+
+    async with engine.connect() as conn:
+        ids = (await conn.scalars(select(column).order_by(func.random()).limit(count))).all()
+    return sorted(ids)
+
+
 async def count_rows(engine: AsyncEngine, table: Any) -> int:
     from sqlalchemy import func
 

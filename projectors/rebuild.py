@@ -131,14 +131,13 @@ async def _rebuild(projection: Projection, stores: Stores, *, batch_size: int,
 
 async def verify(projection: Projection, stores: Stores, *, sample: int | None = None,
                  batch_size: int = 500) -> dict[str, str]:
-    """Recomputes documents (all, or the first `sample` aggregates) and reports drift by id."""
+    """Recomputes documents (all, or `sample` aggregates drawn at random) and reports drift by id."""
     differences: dict[str, str] = {}
-    checked = 0
-    async for ids in projection.stream_ids(stores.engine, batch_size):
-        if sample is not None:
-            ids = ids[: max(sample - checked, 0)]
-        differences |= await projection.drift(stores, ids)
-        checked += len(ids)
-        if sample is not None and checked >= sample:
-            break
+    if sample is not None:
+        ids = await projection.sample_ids(stores.engine, sample)
+        for start in range(0, len(ids), batch_size):
+            differences |= await projection.drift(stores, ids[start:start + batch_size])
+        return differences
+    async for batch in projection.stream_ids(stores.engine, batch_size):
+        differences |= await projection.drift(stores, batch)
     return differences

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projectors.base import Stores, Targets
-from projectors.catalog_loaders import count_rows, stream_ids
+from projectors.catalog_loaders import count_rows, sample_ids, stream_ids
 from projectors.compare import compare_documents
 from projectors.loaders import load_users
 from read.stores.documents import DocumentSpace, encode
@@ -54,6 +54,9 @@ class UsersProjection:
 
     async def count(self, engine: AsyncEngine) -> int:
         return await count_rows(engine, User.__table__)
+
+    async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]:
+        return await sample_ids(engine, User.id, count)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         expected = {str(row["id"]): build_doc(row).model_dump(mode="json")

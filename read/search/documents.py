@@ -18,7 +18,11 @@ MAX_QUERY_LENGTH = 200
 
 
 class SearchHit(BaseModel):
-    """The public part of a course search document, as the catalog shows it."""
+    """The public part of a course search document, as the catalog shows it.
+
+    The category is named by its id only (names and slugs: `GET /api/categories`), so renaming a
+    category changes no course's search document.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -28,7 +32,6 @@ class SearchHit(BaseModel):
     teacher_id: UUID
     teacher_name: str
     category_id: UUID | None = None
-    category_slug: str | None = None
     level: Level
     language: str = Field(min_length=1, max_length=16)
     price: Decimal | None = Field(default=None, ge=0)

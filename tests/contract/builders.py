@@ -24,7 +24,7 @@ def course(*, title: str, teacher_name: str = "Анна Смирнова", descr
     return CourseSearchDoc(
         id=course_id or uuid.uuid4(), title=title, description_text=description,
         teacher_id=uuid.uuid5(uuid.NAMESPACE_URL, teacher_name), teacher_name=teacher_name,
-        category_id=category_id, category_slug=None if category_id is None else str(category_id)[-4:],
+        category_id=category_id,
         level=level, language=language, price=None if price is None else Decimal(price),
         currency=None if price is None else "USD", rating=rating, rating_count=rating_count,
         students_count=students, lessons_count=12, duration_minutes=340, cover_url=None,

@@ -75,3 +75,26 @@ async def test_cli_rebuild_then_verify_finds_no_drift_and_then_finds_planted_dri
     drifted = edu(platform.settings, tmp_path, "projections", "verify", "courses")
     assert drifted.returncode == 1
     assert f"{course_id}: missing" in drifted.stdout
+
+
+async def test_renaming_a_category_leaves_no_drift(platform: Platform, tmp_path: Path) -> None:
+    admin = await admin_of(platform)
+    category = (await admin.command("POST", "/api/categories", expect=201,
+                                    json={"name": "Data"})).json()
+    teacher = await verified_teacher(platform, admin, "rename@example.com", "Rename Teacher")
+    course_id = await publish_course(teacher, title="Pandas in practice",
+                                     category_id=category["id"])
+    await teacher.read(f"/api/courses/{course_id}")  # projected under the old name
+
+    await admin.command("PATCH", f"/api/categories/{category['id']}",
+                        json={"name": "Data science", "slug": "data-science"})
+
+    page = (await admin.read(f"/api/courses/{course_id}")).json()
+    assert page["category"] == {"id": category["id"], "name": "Data science",
+                                "slug": "data-science"}
+    found = (await admin.read("/api/courses", category=category["id"])).json()
+    assert [hit["id"] for hit in found["items"]] == [course_id]
+    assert found["items"][0]["category_id"] == category["id"]
+    verified = edu(platform.settings, tmp_path, "projections", "verify", "all")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.count("no drift") == 3, verified.stdout

@@ -12,6 +12,7 @@ from common.settings import Settings
 from projectors.base import Stores
 from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
+from read.stores.documents import DocumentSpace
 from tools.seed import SEED_PASSWORD, SeedResult, seed_catalog
 from workers.routing import PROJECTIONS
 from write.catalog.text import sanitize_html
@@ -112,5 +113,16 @@ async def test_read_models_rebuilt_from_a_seed_show_no_drift(
         assert drift == {name: {} for name in PROJECTIONS}
         assert await search.count() == len(await rows(
             engine, "SELECT id FROM catalog.courses WHERE status = 'published'"))
+
+        courses = PROJECTIONS["courses"]
+        every_id = {row["id"] for row in await rows(engine, "SELECT id FROM catalog.courses")}
+        draws = [await courses.sample_ids(engine, 5) for _ in range(10)]
+        assert all(len(set(d)) == 5 and set(d) <= every_id and d == sorted(d) for d in draws)
+        assert len({i for d in draws for i in d}) > 5  # random, not always the first five
+        planted = draws[0][0]
+        pages = DocumentSpace(redis, "courses")
+        await redis.delete(pages.key(await pages.current_generation(), f"doc:{planted}"))
+        assert await verify(courses, stores, sample=len(every_id)) == {str(planted): "missing"}
+        assert len(await verify(courses, stores, sample=1)) <= 1
     finally:
         await search.close()
