@@ -11,9 +11,14 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
+from projectors.base import Stores
+from projectors.rebuild import rebuild, verify
+from read.search.port import create_search_index
 from read.stores.documents import DocumentSpace
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
 from tests.harness import Platform, edu, running_platform
+from tools.seed import seed_catalog
+from workers.routing import PROJECTIONS
 
 
 @pytest.fixture
@@ -98,3 +103,46 @@ async def test_renaming_a_category_leaves_no_drift(platform: Platform, tmp_path:
     verified = edu(platform.settings, tmp_path, "projections", "verify", "all")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.count("no drift") == 3, verified.stdout
+
+
+async def test_changes_committed_during_a_rebuild_are_in_the_rebuilt_read_models(
+    platform: Platform, engine: AsyncEngine, redis: Redis
+) -> None:
+    admin = await admin_of(platform)
+    teacher = await verified_teacher(platform, admin, "live@example.com", "Live Teacher")
+    course_ids = [await publish_course(teacher, title=f"Course {n}") for n in range(6)]
+    # Enough other courses that the scan takes a while, one course per batch.
+    await seed_catalog(platform.settings, teachers=3, courses=400, modules_per_course=1,
+                       lessons_per_module=2, categories=2, random_seed=5, show_progress=False)
+    search = await create_search_index(platform.settings)
+    stores = Stores(engine, redis, search)
+    progress = {"done": 0, "total": 1}
+    try:
+        scan = asyncio.create_task(rebuild(
+            PROJECTIONS["courses"], stores, batch_size=1, concurrency=1, grace_seconds=0,
+            progress=lambda done, total: progress.update(done=done, total=total)))
+        rounds = 0
+        # Edits during the first half of the scan: each course is read by the scan before or
+        # after its last edit, and only the live jobs' writes into the new generation can carry
+        # the edits the scan missed.
+        while progress["done"] < progress["total"] / 2:
+            for course_id in course_ids:
+                await teacher.command("PATCH", f"/api/courses/{course_id}",
+                                      json={"title": f"Edited in round {rounds}"})
+            rounds += 1
+        for course_id in course_ids:  # projected (consistency token) ...
+            await teacher.read(f"/api/courses/{course_id}")
+        assert not scan.done(), "... while the scan still ran: seed more courses"
+        result = await scan
+
+        assert rounds >= 2
+        assert await DocumentSpace(redis, "courses").current_generation() == \
+            result.generations["courses"]
+        for course_id in course_ids:
+            page = (await teacher.read(f"/api/courses/{course_id}")).json()
+            assert page["title"] == f"Edited in round {rounds - 1}"
+        assert await verify(PROJECTIONS["courses"], stores) == {}
+        found = (await teacher.read("/api/courses", q=f"round {rounds - 1}")).json()
+        assert set(course_ids) <= {hit["id"] for hit in found["items"]}
+    finally:
+        await search.close()
