@@ -1,10 +1,11 @@
-"""Property: random catalog commands, then deliveries duplicated, reordered, concurrent and
-interleaved with late writes of stale state, always end equal to a fresh rebuild (DESIGN §3.2):
-Redis documents and lists key by key, and the search index document by document."""
+"""Property: random catalog commands, then deliveries duplicated, reordered, concurrent, crashed
+mid-way and interleaved with late writes of stale state, always end equal to a fresh rebuild
+(DESIGN §3.2): Redis documents and lists key by key, and the search index document by document."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Awaitable
@@ -40,8 +41,29 @@ ACTIONS = ("course", "module", "lesson", "change", "lesson_change", "remove_less
 OPENING = [("course", 0, True), ("module", 0, False), ("lesson", 0, True)]
 steps = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 7), st.booleans()),
                  min_size=3, max_size=25).map(lambda drawn: OPENING + drawn)
-deliveries = st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), st.booleans()),
-                      min_size=40, max_size=40)
+# Per delivery: an ordering key, duplicated?, concurrent with the next?, and crashed mid-way?
+deliveries = st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), st.booleans(),
+                                st.booleans()), min_size=40, max_size=40)
+Schedule = list[tuple[int, bool, bool, bool]]
+
+
+class DyingSearch:
+    """The search index as a worker that dies while writing it sees it: the Redis writes made
+    before it stay, the search write never happens, and the job is delivered again later."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    async def upsert(self, docs: Any, *, target: str = "live") -> None:
+        raise ConnectionResetError("the worker died in the middle of the job")
+
+
+async def _crashing(job: Awaitable[Any]) -> None:
+    with contextlib.suppress(Exception):
+        await job
 
 
 class Author:
@@ -158,7 +180,7 @@ async def _setup(engine: AsyncEngine, settings: Settings) -> Author:
 
 
 async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
-                 schedule: list[tuple[int, bool, bool]]) -> None:
+                 schedule: Schedule) -> None:
     engine = create_async_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url)
     search = await create_search_index(settings)
@@ -182,9 +204,12 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
         ctx = {"settings": settings, "engine": engine, "redis": redis, "search": search,
                "job_try": 1}
         jobs = [project_event(ctx, body) for body in await envelopes(engine)]
-        duplicates = [project_event(ctx, body) for body, (_, dup, _) in
+        duplicates = [project_event(ctx, body) for body, (_, dup, _, _) in
                       zip(await envelopes(engine), schedule * 10, strict=False) if dup]
-        await _deliver([*jobs, *duplicates, *stale], schedule)
+        dying = {**ctx, "search": DyingSearch(search)}
+        crashes = [_crashing(project_event(dying, body)) for body, (*_, crash) in
+                   zip(await envelopes(engine), schedule * 10, strict=False) if crash]
+        await _deliver([*jobs, *duplicates, *crashes, *stale], schedule)
 
         for name in ("courses", "categories"):  # the users here were made without events
             assert await verify(PROJECTIONS[name], stores) == {}, name
@@ -204,7 +229,7 @@ async def _late_write(stores: Stores, snapshot: list[CourseDocuments]) -> None:
     await CoursesProjection().write_documents(stores, snapshot, targets)
 
 
-async def _deliver(actions: list[Awaitable[Any]], schedule: list[tuple[int, bool, bool]]) -> None:
+async def _deliver(actions: list[Awaitable[Any]], schedule: Schedule) -> None:
     """Shuffled by the schedule; runs of actions marked concurrent are awaited together."""
     order = sorted(range(len(actions)),
                    key=lambda i: (schedule[i % len(schedule)][0] * 31 + i) % 1009)
@@ -222,6 +247,6 @@ async def _deliver(actions: list[Awaitable[Any]], schedule: list[tuple[int, bool
 @given(plan=steps, schedule=deliveries)
 def test_catalog_read_models_converge_to_a_fresh_rebuild(
     settings: Settings, migrated: None, plan: list[tuple[str, int, bool]],
-    schedule: list[tuple[int, bool, bool]],
+    schedule: Schedule,
 ) -> None:
     asyncio.run(_check(settings, plan, schedule))
