@@ -140,7 +140,7 @@ def projections_status(
         console.print_json(json.dumps(rows))
         return
     table = Table("projection", "last event", "applied", "age", "last lag", "outbox backlog",
-                  "relay seen", "queued jobs", "dead letters")
+                  "relay seen", "queued jobs", "dead letters", "rebuild")
     for row in rows:
         applied_at = row["last_applied_at"]
         age = _ago(applied_at)
@@ -150,8 +150,18 @@ def projections_status(
                       f"{lag * 1000:.0f} ms" if isinstance(lag, float) else "-",
                       f"{row['outbox_backlog']} (oldest {row['oldest_undispatched_age_seconds']:.1f}s)",
                       _ago(row["relay_reported_at"]),
-                      str(row["queued_jobs"]), str(row["dead_letters"]))
+                      str(row["queued_jobs"]), str(row["dead_letters"]),
+                      _rebuild_state(row["rebuild"]))
     console.print(table)
+
+
+def _rebuild_state(rebuild: object) -> str:
+    """The latest rebuild: its state, how far it got, and when it last reported."""
+    if not isinstance(rebuild, dict) or "state" not in rebuild:
+        return "-"
+    done, total = int(float(rebuild.get("done", 0))), int(float(rebuild.get("total", 0)))
+    return (f"{rebuild['state']} {done:,}/{total:,} at {float(rebuild.get('rate_per_second', 0)):,.0f}/s,"
+            f" {_ago(float(rebuild['updated_at'])) if 'updated_at' in rebuild else 'never'}")
 
 
 def _ago(moment: object) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from common.errors import Conflict
 from projectors.base import Projection, Stores, Targets
 from read.stores.documents import DocumentSpace
-from read.stores.ops import REBUILD_STATUS_PREFIX
+from read.stores.ops import PROJECTION_NAMES_KEY, REBUILD_STATUS_PREFIX
 
 Progress = Callable[[int, int], None]
 
@@ -34,9 +34,12 @@ class RebuildResult:
 async def publish_progress(stores: Stores, name: str, *, state: str, done: int, total: int,
                            started: float) -> None:
     elapsed = max(time.time() - started, 1e-6)
-    await stores.redis.hset(REBUILD_STATUS_PREFIX + name, mapping={  # type: ignore[misc]
-        "state": state, "done": done, "total": total, "started_at": started,
-        "updated_at": time.time(), "rate_per_second": round(done / elapsed, 1)})
+    async with stores.redis.pipeline(transaction=False) as pipe:
+        pipe.hset(REBUILD_STATUS_PREFIX + name, mapping={
+            "state": state, "done": done, "total": total, "started_at": started,
+            "updated_at": time.time(), "rate_per_second": round(done / elapsed, 1)})
+        pipe.sadd(PROJECTION_NAMES_KEY, name)  # listed by `status` even after a flush
+        await pipe.execute()
 
 
 async def _write_all(projection: Projection, stores: Stores, targets: Targets, *,
@@ -116,6 +119,9 @@ async def _rebuild(projection: Projection, stores: Stores, *, batch_size: int,
     except BaseException:
         for name, space in spaces.items():
             await space.abandon_generation(generations[name])
+        if search is not None:
+            # Otherwise live jobs would keep writing a "next" index nothing will ever switch to.
+            await search.abandon_rebuild()
         await publish_progress(stores, projection.name, state="failed", done=done, total=total,
                                started=started)
         raise

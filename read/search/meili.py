@@ -143,6 +143,9 @@ class MeiliSearchIndex:
         await self._wait(swap.task_uid)
         await self._client.delete_index_if_exists(self._next)  # now the old generation
 
+    async def abandon_rebuild(self) -> None:
+        await self._client.delete_index_if_exists(self._next)
+
     async def drop(self) -> None:
         for uid in (self._live, self._next):
             await self._client.delete_index_if_exists(uid)

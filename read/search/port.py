@@ -63,6 +63,9 @@ class SearchIndex(Protocol):
     async def finish_rebuild(self) -> None:
         """Atomically make "next" the live index and drop the old one."""
 
+    async def abandon_rebuild(self) -> None:
+        """Drop the "next" index, if any: the rebuild failed, and live writes must stop going there."""
+
     async def drop(self) -> None:
         """Remove the live and next indexes and everything they hold."""
 

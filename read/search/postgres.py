@@ -143,6 +143,11 @@ class PostgresSearchIndex:
                 await conn.exec_driver_sql(
                     f"ALTER INDEX {SCHEMA}.{following}_{suffix} RENAME TO {live}_{suffix}")
 
+    async def abandon_rebuild(self) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DDL_LOCK})
+            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NEXT}")
+
     async def drop(self) -> None:
         await ensure_database(self._engine.url.render_as_string(hide_password=False))
         async with self._engine.begin() as conn:

@@ -219,6 +219,19 @@ async def test_a_stale_next_index_is_replaced_by_a_new_rebuild(search_index: Sea
     assert await search_index.count() == 0
 
 
+async def test_an_abandoned_rebuild_leaves_the_live_index_alone(search_index: SearchIndex) -> None:
+    books = await stocked(search_index)
+    await search_index.start_rebuild()
+    await search_index.upsert([course(title="Half-built")], target="next")
+    await search_index.abandon_rebuild()
+    assert not await search_index.rebuilding()
+    with pytest.raises(NoRebuildInProgress):
+        await search_index.upsert([course(title="Late write")], target="next")
+    assert await search_index.count() == 5
+    assert await found(search_index, q="python") == [books.python.id]
+    await search_index.abandon_rebuild()  # nothing to abandon: no error
+
+
 async def test_drop_then_ensure_gives_an_empty_index(search_index: SearchIndex) -> None:
     await stocked(search_index)
     await search_index.drop()

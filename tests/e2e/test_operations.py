@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -71,6 +72,11 @@ async def test_cli_rebuild_then_verify_finds_no_drift_and_then_finds_planted_dri
                   "--grace-seconds", "0")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "courses: 1 aggregates" in rebuilt.stdout
+    status = edu(platform.settings, tmp_path, "projections", "status", "--json")
+    rebuilds = {row["name"]: row["rebuild"] for row in json.loads(status.stdout)}
+    assert rebuilds["courses"]["state"] == "done"
+    assert float(rebuilds["courses"]["done"]) == 1
+    assert "done" in edu(platform.settings, tmp_path, "projections", "status").stdout
     clean = edu(platform.settings, tmp_path, "projections", "verify", "all")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert clean.stdout.count("no drift") == 3
