@@ -27,7 +27,7 @@ Progress = Callable[[int, int], None]
 class RebuildResult:
     projection: str
     documents: int
-    seconds: float
+    seconds: float  # from the start to the switch (the old generation is dropped after that)
     generations: dict[str, int]
 
 
@@ -116,6 +116,7 @@ async def _rebuild(projection: Projection, stores: Stores, *, batch_size: int,
         if search is not None:
             await search.finish_rebuild()
         previous = {name: await space.switch_to(generations[name]) for name, space in spaces.items()}
+        switched = time.time()
     except BaseException:
         for name, space in spaces.items():
             await space.abandon_generation(generations[name])
@@ -132,7 +133,7 @@ async def _rebuild(projection: Projection, stores: Stores, *, batch_size: int,
     for name, space in spaces.items():
         if previous[name] != generations[name]:
             await space.drop_generation(previous[name])
-    return RebuildResult(projection.name, done, time.time() - started, generations)
+    return RebuildResult(projection.name, done, switched - started, generations)
 
 
 async def verify(projection: Projection, stores: Stores, *, sample: int | None = None,
