@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgpack
+import orjson
 from redis.asyncio import Redis
 
 PREFIX = "edu:rm"
@@ -313,7 +314,7 @@ def unwrap_doc(raw: bytes | str | None) -> dict[str, Any] | None:
     """The document in a stored value, or None for a missing key or a tombstone."""
     if raw is None:
         return None
-    doc: dict[str, Any] | None = json.loads(raw)["doc"]
+    doc: dict[str, Any] | None = orjson.loads(raw)["doc"]  # several times faster than json
     return doc
 
 

@@ -102,3 +102,35 @@ async def test_author_publish_find_read_and_archive(platform: Platform) -> None:
     await student.read(f"/api/courses/{python_id}", expect=404)
     counts = {c["slug"]: c["courses_count"] for c in (await student.read("/api/categories")).json()}
     assert counts["programmirovanie"] == 1
+
+
+async def test_lists_page_through_every_course_once_newest_first(platform: Platform) -> None:
+    admin = await admin_of(platform)
+    art = (await admin.command("POST", "/api/categories", expect=201, json={"name": "Art"})).json()
+    empty = (await admin.command("POST", "/api/categories", expect=201,
+                                 json={"name": "Empty"})).json()
+    teacher = await verified_teacher(platform, admin, "lists@example.com", "List Teacher")
+    published = [await publish_course(teacher, title=f"Course {n}",
+                                      category_id=art["id"] if n % 2 else None)
+                 for n in range(5)]
+    reader = await sign_up(platform, "reader@example.com")
+    reader.last_token = teacher.last_token  # the last publish is projected before reading
+
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await reader.read("/api/catalog/lists/newest", **params)).json()
+        assert page["total"] == 5
+        assert len(page["items"]) <= 2
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(published))
+
+    in_art = (await reader.read("/api/catalog/lists/newest", category=art["id"])).json()
+    assert [item["id"] for item in in_art["items"]] == [published[3], published[1]]
+    assert in_art["total"] == 2
+    nothing = (await reader.read("/api/catalog/lists/top-rated", category=empty["id"])).json()
+    assert nothing == {"items": [], "total": 0, "next_cursor": None}
