@@ -6,6 +6,7 @@ Every side may import this module; it is the only part of `write/` the read side
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
@@ -176,6 +177,27 @@ class LessonsReordered(CourseEvent):
     lesson_ids: list[UUID]
 
 
+class CourseFactsPublished(Event):
+    """The facts other contexts may rely on, as they stand after a change to a course.
+
+    Recorded once per changed course per transaction, besides the change's own event (those are
+    for the catalog's projections). A published contract: see ADR 0009.
+    """
+
+    event_type: ClassVar[str] = "catalog.course_facts"
+    aggregate_type: ClassVar[str] = "course"
+    course_id: UUID
+    version: int
+    teacher_id: UUID
+    status: Literal["draft", "published", "archived"]
+    price: Decimal | None
+    currency: str | None
+    lesson_ids: list[UUID]  # in course order
+
+    def aggregate_id(self) -> str:
+        return str(self.course_id)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -200,6 +222,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LessonChanged,
         LessonRemoved,
         LessonsReordered,
+        CourseFactsPublished,
     )
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from fastapi import Response
@@ -56,6 +57,15 @@ class UnitOfWork:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._pending: list[OutboxEvent] = []
+        self._before_commit: dict[object, Callable[[], Awaitable[None]]] = {}
+
+    def before_commit(self, key: object, step: Callable[[], Awaitable[None]]) -> None:
+        """Runs `step` once at commit, before anything is flushed (may record events).
+
+        Registered per key: a command that touches one thing several times runs it once, on
+        the final state.
+        """
+        self._before_commit.setdefault(key, step)
 
     def record(self, event: Event) -> None:
         """Adds the event to the outbox in the same transaction as the state change."""
@@ -72,6 +82,9 @@ class UnitOfWork:
 
     async def commit(self) -> str | None:
         """Commits state and events together; returns the consistency token for the events."""
+        for step in list(self._before_commit.values()):
+            await step()
+        self._before_commit.clear()
         await self.session.flush()
         event_ids = [row.event_id for row in self._pending]
         await self.session.commit()

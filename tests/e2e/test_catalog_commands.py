@@ -188,10 +188,12 @@ async def test_price_null_makes_a_course_free(platform: Platform, engine: AsyncE
     assert created(response, 200) == {"id": course_id, "version": 2, "status": "draft"}
     row = await course_row(engine, course_id=course_id)
     assert (row["price"], row["currency"], row["version"]) == (None, None, 2)
-    [event] = await events_after(engine, seq)
+    [event, facts] = await events_after(engine, seq)
     assert event["type"] == "catalog.course_changed"
     assert event["payload"]["changed"] == ["currency", "price"]  # the currency goes with the price
     assert event["payload"]["version"] == 2
+    assert facts["type"] == "catalog.course_facts"
+    assert (facts["payload"]["price"], facts["payload"]["currency"]) == (None, None)
 
 
 async def test_a_free_course_gets_a_price_only_with_a_currency(platform: Platform,
@@ -264,15 +266,17 @@ async def test_a_course_with_one_lesson_is_published(platform: Platform, engine:
     row = await course_row(engine, course_id=outline.course_id)
     assert (row["status"], row["version"]) == ("published", before + 1)
     assert row["published_at"] is not None
-    [event] = await events_after(engine, seq)
+    [event, facts] = await events_after(engine, seq)
     assert (event["type"], event["payload"]["version"]) == ("catalog.course_published", before + 1)
-    assert response.headers[TOKEN] == encode_consistency_token([event["event_id"]])
+    assert (facts["payload"]["status"], facts["payload"]["version"]) == ("published", before + 1)
+    assert response.headers[TOKEN] == encode_consistency_token([event["event_id"],
+                                                                facts["event_id"]])
 
     again = await platform.write.post(f"/api/courses/{outline.course_id}/publish",
                                       headers=authors.teacher.headers)
     assert created(again, 200) == body
     assert TOKEN not in again.headers
-    assert await events_after(engine, seq) == [event]
+    assert await events_after(engine, seq) == [event, facts]
 
 
 async def test_a_published_course_keeps_its_last_lesson(platform: Platform, engine: AsyncEngine,
@@ -330,8 +334,9 @@ async def test_a_published_course_is_archived(platform: Platform, engine: AsyncE
     assert response.headers["ETag"] == etag(version)
     row = await course_row(engine, course_id=outline.course_id)
     assert (row["status"], row["version"]) == ("archived", version)
-    [event] = await events_after(engine, seq)
+    [event, facts] = await events_after(engine, seq)
     assert (event["type"], event["payload"]["version"]) == ("catalog.course_archived", version)
+    assert (facts["payload"]["status"], facts["payload"]["version"]) == ("archived", version)
 
 
 # ---------------------------------------------------------------------------------- If-Match
@@ -437,9 +442,11 @@ async def test_each_command_records_its_event_and_answers_with_a_token(
 
     assert response.status_code == command.success, response.text
     events = await events_after(engine, seq)
-    assert [e["type"] for e in events] == [command.event]
+    # A course command also publishes the course's facts for other contexts (ADR 0009).
+    facts = [] if command.scope == "category" else ["catalog.course_facts"]
+    assert [e["type"] for e in events] == [command.event, *facts]
     assert response.headers[TOKEN] == encode_consistency_token([e["event_id"] for e in events])
-    [event] = events
+    event = events[0]
     payload = event["payload"]
     if command.scope == "category":
         category_id = response.json()["id"] if command.success == 201 else scene.spare_category
@@ -451,6 +458,7 @@ async def test_each_command_records_its_event_and_answers_with_a_token(
     assert event["aggregate_type"] == "course"
     assert payload["course_id"] == event["aggregate_id"] == course_id
     assert payload["version"] == version == response.json()["version"]
+    assert events[1]["payload"]["version"] == version
     assert response.headers["ETag"] == etag(version)
     if command.name == "remove module":
         assert sorted(payload["lesson_ids"]) == sorted(scene.outline.lessons[0])

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import func, select
 
 from common.errors import Conflict, Forbidden, NotFound
+from write.catalog.facts import publish_facts_on_commit
 from write.catalog.models import Course, Lesson, Module
 from write.identity.models import User
 from write.outbox import UnitOfWork
@@ -44,6 +45,7 @@ async def course_for_change(uow: UnitOfWork, user: User, course_id: uuid.UUID,
     if expected_version is not None and course.version != expected_version:
         raise Conflict(f"the course changed since version {expected_version} "
                        f"(now {course.version}); reload and try again", code="version_conflict")
+    publish_facts_on_commit(uow, course, loaded_version=course.version)
     return course
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from common.errors import Conflict, Invalid
 from write.catalog.access import course_for_change, lesson_count, require_verified_teacher
 from write.catalog.commands import ChangeCourse, CourseVersion, CreateCourse, Created
+from write.catalog.facts import publish_facts_on_commit
 from write.catalog.models import Category, Course
 from write.events import CourseArchived, CourseChanged, CourseCreated, CoursePublished
 from write.identity.models import User
@@ -40,6 +41,7 @@ async def create_course(uow: UnitOfWork, teacher: User, cmd: CreateCourse) -> Cr
     await uow.session.flush()
     uow.record(CourseCreated(course_id=course.id, version=course.version, teacher_id=teacher.id,
                              title=course.title))
+    publish_facts_on_commit(uow, course, loaded_version=None)
     return Created(id=course.id, version=course.version)
 
 
