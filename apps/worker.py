@@ -14,9 +14,9 @@ from common.settings import Settings
 from projectors.base import Stores
 from read.search.port import create_search_index
 from read.stores.ops import register_projections
-from workers.constants import EMAIL_JOB, PROJECT_JOB, REBUILD_JOB
+from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB, REBUILD_JOB
 from workers.dead_letters import all_letter_ids
-from workers.jobs import project_event, rebuild_projection, send_email
+from workers.jobs import project_event, react_to_event, rebuild_projection, send_email
 from workers.metrics import DEAD_LETTERS
 from workers.routing import PROJECTIONS
 from write.db import create_engine
@@ -61,6 +61,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         functions=[
             func(project_event, name=PROJECT_JOB, max_tries=arq_tries, timeout=timeout),
             func(send_email, name=EMAIL_JOB, max_tries=arq_tries, timeout=timeout),
+            func(react_to_event, name=REACT_JOB, max_tries=arq_tries, timeout=timeout),
             # A rebuild runs once; an operator starts it again if it fails.
             func(rebuild_projection, name=REBUILD_JOB, max_tries=1, timeout=3600),
         ],

@@ -17,10 +17,18 @@ from projectors.base import Stores
 from read.consistency import APPLIED_TTL_SECONDS, applied_key
 from read.stores.ops import PROJECTION_NAMES_KEY
 from workers import dead_letters, mail
-from workers.constants import EMAIL_JOB, EMAIL_SENT_PREFIX, PROJECT_JOB, PROJECTION_STATUS_PREFIX
+from workers.constants import (
+    EMAIL_JOB,
+    EMAIL_SENT_PREFIX,
+    PROJECT_JOB,
+    PROJECTION_STATUS_PREFIX,
+    REACT_JOB,
+)
 from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG
-from workers.routing import run_projectors
+from workers.routing import REACTIONS, run_projectors
+from write.db import create_sessionmaker
 from write.events import Event, EventEnvelope, UnknownEvent
+from write.outbox import UnitOfWork
 
 log = logging.getLogger("edu.worker")
 Context = dict[str, Any]
@@ -80,6 +88,20 @@ async def project_event(ctx: Context, body: dict[str, Any]) -> str:
         return ",".join(names) or "no projection"
 
     return await _guarded(ctx, PROJECT_JOB, body, work)
+
+
+async def react_to_event(ctx: Context, body: dict[str, Any]) -> str:
+    """Runs the command-side reaction to one event in its own transaction (idempotent)."""
+
+    async def work(envelope: EventEnvelope, event: Event) -> str:
+        reaction = REACTIONS[envelope.type]
+        async with create_sessionmaker(ctx["engine"])() as session:
+            uow = UnitOfWork(session)
+            await reaction(uow, event)
+            await uow.commit()
+        return reaction.__name__
+
+    return await _guarded(ctx, REACT_JOB, body, work)
 
 
 async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str]) -> None:

@@ -1,17 +1,24 @@
-"""Which jobs an event becomes, and which projections a projection job runs."""
+"""Which jobs an event becomes, which projections a projection job runs, and which command-side
+reaction a reaction job runs."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from projectors.base import Projection, Stores
 from projectors.catalog import CategoriesProjection, CoursesProjection
 from projectors.live import apply_live
 from projectors.users import UsersProjection
-from workers.constants import EMAIL_JOB, PROJECT_JOB
+from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
 from write.events import (
+    CourseFactsPublished,
     Event,
     PasswordResetEmailRequested,
     VerificationEmailRequested,
 )
+from write.learning.reactions import sync_course_facts
+from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection())
@@ -19,12 +26,18 @@ PROJECTIONS: dict[str, Projection] = {
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type}
 
+# One context's reaction to another's event: a command-side handler with its own transaction.
+Reaction = Callable[[UnitOfWork, Any], Awaitable[None]]
+REACTIONS: dict[str, Reaction] = {CourseFactsPublished.event_type: sync_course_facts}
+
 
 def jobs_for(event_type: str) -> list[str]:
     """Every event gets a projection job (it marks the event applied for read-your-writes)."""
     jobs = [PROJECT_JOB]
     if event_type in EMAIL_EVENTS:
         jobs.append(EMAIL_JOB)
+    if event_type in REACTIONS:
+        jobs.append(REACT_JOB)
     return jobs
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
-from tests.actors import Actor, admin_of, verified_teacher
+from tests.actors import Actor, admin_of, publish_course, verified_teacher
 from tests.builders import envelopes
 from tests.harness import Platform, running_platform
 
@@ -71,3 +73,26 @@ async def test_every_change_publishes_the_courses_facts_once(platform: Platform,
                          json={"title": "Stale"}, headers={"If-Match": '"1"'}) == []
     versions = [f["version"] for f in await facts(engine)]
     assert versions == sorted(set(versions))  # one per version, in order
+
+
+async def test_learning_keeps_a_copy_of_the_published_facts(platform: Platform,
+                                                            engine: AsyncEngine) -> None:
+    admin = await admin_of(platform)
+    teacher = await verified_teacher(platform, admin, "copy@example.com", "Copy Teacher")
+    course_id = await publish_course(teacher, title="Copied", price="10.00", lessons=2)
+    latest = (await facts(engine))[-1]
+
+    row: dict[str, Any] | None = None
+    for _ in range(200):  # the relay and the worker run in this event loop
+        async with engine.connect() as conn:
+            found = (await conn.execute(text(
+                "SELECT version, status, price, lesson_ids FROM learning.course_facts "
+                "WHERE course_id = :id"), {"id": course_id})).mappings().first()
+        row = dict(found) if found else None
+        if row and row["version"] == latest["version"]:
+            break
+        await asyncio.sleep(0.05)
+    assert row is not None
+    assert (row["version"], row["status"], str(row["price"])) == (latest["version"], "published",
+                                                                  "10.00")
+    assert [str(i) for i in row["lesson_ids"]] == latest["lesson_ids"]

@@ -9,9 +9,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from write.models import metadata
-
-SCHEMAS = ("identity", "outbox", "catalog")
+from write.models import SCHEMAS, metadata
 
 
 def _include_name(name: str | None, type_: str, _parent: object) -> bool:

@@ -1,0 +1,1 @@
+"""The learning context: enrollments and progress (schema `learning`)."""
