@@ -19,6 +19,7 @@ from write.db import create_engine, create_sessionmaker
 from write.deps import WriteResources
 from write.identity.router import router as identity_router
 from write.identity.sessions import TokenIssuer
+from write.learning.router import router as learning_router
 from write.outbox import CONSISTENCY_HEADER
 
 
@@ -53,5 +54,6 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
                            expose_headers=[CONSISTENCY_HEADER])
     app.include_router(identity_router)
     app.include_router(catalog_router)
+    app.include_router(learning_router)
     app.include_router(ops.command_router)
     return app

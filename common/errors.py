@@ -52,6 +52,10 @@ class NotFound(AppError):
     status, code = 404, "not_found"
 
 
+class PaymentRequired(AppError):
+    status, code = 402, "payment_required"
+
+
 class Conflict(AppError):
     status, code = 409, "conflict"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -42,3 +43,28 @@ def expect_error(response: httpx.Response, *, status: int, code: str) -> dict[st
     assert error["message"]
     assert set(error) <= {"code", "message", "fields"}, error
     return error
+
+
+async def enrollment_state(engine: AsyncEngine) -> dict[str, int]:
+    """Enrollments and outbox events: what an accepted enrollment command would move."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT (SELECT count(*) FROM learning.enrollments) AS enrollments, "
+            "(SELECT coalesce(sum(version), 0) FROM learning.enrollments) AS versions, "
+            "(SELECT count(*) FROM outbox.events) AS events"))).mappings().one()
+    return dict(row)
+
+
+async def course_facts_in_learning(engine: AsyncEngine, course_id: str, *, version: int
+                                   ) -> dict[str, Any]:
+    """Learning's copy of a course's facts once it has reached `version` (the reaction runs in the
+    background); fails after about ten seconds."""
+    for _ in range(200):
+        async with engine.connect() as conn:
+            found = (await conn.execute(text(
+                "SELECT version, status, price, currency, lesson_ids FROM learning.course_facts "
+                "WHERE course_id = :id"), {"id": course_id})).mappings().first()
+        if found is not None and found["version"] >= version:
+            return dict(found)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"learning never saw version {version} of course {course_id}")

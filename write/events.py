@@ -198,6 +198,18 @@ class CourseFactsPublished(Event):
         return str(self.course_id)
 
 
+class StudentEnrolled(Event):
+    event_type: ClassVar[str] = "learning.enrolled"
+    aggregate_type: ClassVar[str] = "enrollment"
+    enrollment_id: UUID
+    student_id: UUID
+    course_id: UUID
+    version: int
+
+    def aggregate_id(self) -> str:
+        return str(self.enrollment_id)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -223,6 +235,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LessonRemoved,
         LessonsReordered,
         CourseFactsPublished,
+        StudentEnrolled,
     )
 }
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
 from tests.actors import Actor, admin_of, publish_course, verified_teacher
 from tests.builders import envelopes
+from tests.checks import course_facts_in_learning
 from tests.harness import Platform, running_platform
 
 
@@ -82,17 +81,7 @@ async def test_learning_keeps_a_copy_of_the_published_facts(platform: Platform,
     course_id = await publish_course(teacher, title="Copied", price="10.00", lessons=2)
     latest = (await facts(engine))[-1]
 
-    row: dict[str, Any] | None = None
-    for _ in range(200):  # the relay and the worker run in this event loop
-        async with engine.connect() as conn:
-            found = (await conn.execute(text(
-                "SELECT version, status, price, lesson_ids FROM learning.course_facts "
-                "WHERE course_id = :id"), {"id": course_id})).mappings().first()
-        row = dict(found) if found else None
-        if row and row["version"] == latest["version"]:
-            break
-        await asyncio.sleep(0.05)
-    assert row is not None
+    row = await course_facts_in_learning(engine, course_id, version=latest["version"])
     assert (row["version"], row["status"], str(row["price"])) == (latest["version"], "published",
                                                                   "10.00")
     assert [str(i) for i in row["lesson_ids"]] == latest["lesson_ids"]

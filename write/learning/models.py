@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Integer, Numeric, String, func
+from sqlalchemy import CheckConstraint, DateTime, Integer, Numeric, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,5 +29,25 @@ class CourseFacts(Base):
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     lesson_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+
+
+class Enrollment(Base):
+    """A student in a course: enrolled → in_progress (a lesson done) → completed (all done)."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        UniqueConstraint("student_id", "course_id"),
+        CheckConstraint("status IN ('enrolled', 'in_progress', 'completed')", name="status"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    student_id: Mapped[uuid.UUID] = mapped_column(UUID)  # an identity user id, no foreign key
+    course_id: Mapped[uuid.UUID] = mapped_column(UUID)  # a catalog course id, no foreign key
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
