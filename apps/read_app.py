@@ -24,6 +24,7 @@ from read.routers.catalog import router as catalog_router
 from read.routers.users import router as users_router
 from read.search.port import create_search_index
 from read.stores.catalog import CatalogReadStore
+from read.stores.learning import LearningReadStore
 from read.stores.users import UsersReadStore
 
 log = logging.getLogger("edu.read")
@@ -45,6 +46,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
+            learning=LearningReadStore(redis),
         )
         yield
         await search.close()

@@ -15,6 +15,7 @@ from common.tokens import AccessClaims, AccessTokenVerifier
 from read.consistency import parse_token, wait_until_applied
 from read.search.port import SearchIndex
 from read.stores.catalog import CatalogReadStore
+from read.stores.learning import LearningReadStore
 from read.stores.users import UserDoc, UsersReadStore
 
 
@@ -27,6 +28,7 @@ class ReadResources:
     verifier: AccessTokenVerifier
     users: UsersReadStore
     catalog: CatalogReadStore
+    learning: LearningReadStore
     search: SearchIndex
 
 
@@ -53,8 +55,13 @@ async def _search(request: Request) -> SearchIndex:
     return resources_of(request).search
 
 
+async def _learning(request: Request) -> LearningReadStore:
+    return resources_of(request).learning
+
+
 CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
 Search = Annotated[SearchIndex, Depends(_search)]
+LearningStore = Annotated[LearningReadStore, Depends(_learning)]
 
 
 async def _consistency(

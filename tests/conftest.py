@@ -17,8 +17,10 @@ from common.settings import Settings
 from common.tokens import generate_private_pem
 from read.search.port import create_search_index
 from write.migrate import upgrade
+from write.models import metadata
 
-WRITE_TABLES = ("identity.users", "outbox.events", "catalog.categories", "catalog.courses")
+# Every write-model table, so each test starts from an empty write model (new contexts included).
+WRITE_TABLES = tuple(f"{table.schema}.{table.name}" for table in metadata.sorted_tables)
 # Tests own database `edu_test` and Redis db 15; `edu up` uses `edu` and db 0.
 TEST_DATABASE = "edu_test"
 TEST_REDIS_DB = 15

@@ -8,6 +8,7 @@ from typing import Any
 
 from projectors.base import Projection, Stores
 from projectors.catalog import CategoriesProjection, CoursesProjection
+from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
 from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
@@ -21,7 +22,8 @@ from write.learning.reactions import sync_course_facts
 from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
-    p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection())
+    p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
+                        EnrollmentsProjection())
 }
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type}

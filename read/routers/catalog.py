@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from common.errors import Forbidden, NotFound
-from read.deps import CatalogStore, Consistent, OptionalReader, Reader, Search
+from read.deps import CatalogStore, Consistent, LearningStore, OptionalReader, Reader, Search
 from read.pagination import next_cursor, offset_from
 from read.rendering import markdown_to_html
 from read.search.documents import SearchHit, SearchQuery
@@ -118,9 +118,9 @@ async def teacher_courses(user: Reader, catalog: CatalogStore, limit: Limit = 20
 
 
 @router.get("/lessons/{lesson_id}", response_model=LessonView, response_model_exclude_none=True)
-async def lesson(lesson_id: UUID, catalog: CatalogStore, user: OptionalReader,
-                 _: Consistent) -> LessonView:
-    """A lesson's content: for its teacher and admins, and for anyone on a preview lesson."""
+async def lesson(lesson_id: UUID, catalog: CatalogStore, learning: LearningStore,
+                 user: OptionalReader, _: Consistent) -> LessonView:
+    """A lesson's content: for its teacher, admins and enrolled students; anyone on a preview."""
     doc = await catalog.lesson(lesson_id)
     editor = doc is not None and _may_edit(user, doc.teacher_id)
     if doc is None or (doc.course_status != "published" and not editor):
@@ -128,7 +128,8 @@ async def lesson(lesson_id: UUID, catalog: CatalogStore, user: OptionalReader,
     outline = LessonView(id=doc.id, course_id=doc.course_id, module_id=doc.module_id,
                          title=doc.title, duration_minutes=doc.duration_minutes,
                          preview=doc.preview)
-    if not (editor or doc.preview):
+    if not (editor or doc.preview or (
+            user is not None and await learning.is_enrolled(user.id, doc.course_id))):
         raise Forbidden("enroll in the course to read this lesson", code="enrollment_required")
     return _with_content(outline, doc, editor=editor)
 

@@ -14,10 +14,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
+from projectors.base import Stores
+from projectors.rebuild import rebuild, verify
+from read.stores.documents import DocumentSpace
 from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teacher
 from tests.builders import envelopes
 from tests.checks import course_facts_in_learning, enrollment_state, expect_error
 from tests.harness import Platform, running_platform
+from workers.routing import PROJECTIONS
 
 
 @pytest.fixture
@@ -47,7 +51,7 @@ async def known_to_learning(engine: AsyncEngine, teacher: Actor, course_id: str)
 async def catalog(platform: Platform, engine: AsyncEngine) -> Catalog:
     admin = await admin_of(platform)
     teacher = await verified_teacher(platform, admin, "owner@example.com", "Owner")
-    free = await publish_course(teacher, title="Free course")
+    free = await publish_course(teacher, title="Free course", lessons=2)
     paid = await publish_course(teacher, title="Paid course", price="19.99")
     archived = await publish_course(teacher, title="Old course")
     await teacher.command("POST", f"/api/courses/{archived}/archive")
@@ -142,3 +146,36 @@ async def test_concurrent_double_enrollment_enrolls_once(platform: Platform, eng
             expect_error(answer, status=409, code="already_enrolled")
     after = await enrollment_state(engine)
     assert after["enrollments"] == before["enrollments"] + 1
+
+
+async def test_enrolled_students_read_every_lesson_others_only_previews(
+    platform: Platform, engine: AsyncEngine, redis: Redis, catalog: Catalog
+) -> None:
+    page = (await catalog.teacher.read(f"/api/courses/{catalog.free}")).json()
+    preview, locked = [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
+    student = await sign_up(platform, "reader@example.com")
+    outsider = await sign_up(platform, "outsider@example.com")
+    await student.read(f"/api/lessons/{preview}")
+    expect_error(await platform.read.get(f"/api/lessons/{locked}", headers=student.auth),
+                 status=403, code="enrollment_required")
+
+    await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
+
+    lesson = (await student.read(f"/api/lessons/{locked}")).json()  # with the consistency token
+    assert lesson["content_html"] == "<p>Body 1</p>\n"
+    assert "content_md" not in lesson  # the Markdown source is for the teacher and admins
+    expect_error(await platform.read.get(f"/api/lessons/{locked}", headers=outsider.auth),
+                 status=403, code="enrollment_required")
+    expect_error(await platform.read.get(f"/api/lessons/{locked}"),
+                 status=403, code="enrollment_required")
+
+    # The enrollments read model is disposable like the others.
+    space = DocumentSpace(redis, "enrollments")
+    assert await space.drop_generation(await space.current_generation()) > 0
+    expect_error(await platform.read.get(f"/api/lessons/{locked}", headers=student.auth),
+                 status=403, code="enrollment_required")
+    stores = Stores(engine, redis)
+    await rebuild(PROJECTIONS["enrollments"], stores, grace_seconds=0)
+    assert await verify(PROJECTIONS["enrollments"], stores) == {}
+    student.last_token = None
+    assert (await student.read(f"/api/lessons/{locked}")).json()["id"] == locked
