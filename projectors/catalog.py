@@ -5,15 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import nh3
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projectors.base import Stores, Targets
 from projectors.catalog_documents import CourseDocuments, load_course_documents
-from projectors.catalog_loaders import count_rows, load_categories, sample_ids, stream_ids
+from projectors.catalog_loaders import load_categories
 from projectors.compare import compare_documents
+from projectors.scan import ScansTable
 from read.search.documents import CourseSearchDoc
 from read.search.port import NoRebuildInProgress
 from read.stores.catalog import (
@@ -47,10 +47,11 @@ def page_item(course: CourseDocuments) -> DocumentItem:
         status=course.status, published_at=course.published_at, updated_at=course.updated_at))
 
 
-class CoursesProjection:
+class CoursesProjection(ScansTable):
     """Course pages, catalog and teacher lists, lesson documents and search documents."""
 
     name = "courses"
+    id_column = Course.__table__.c.id
     spaces: tuple[str, ...] = (COURSES, LESSONS)
     uses_search = True
 
@@ -88,16 +89,6 @@ class CoursesProjection:
                 with contextlib.suppress(NoRebuildInProgress):
                     await stores.search.upsert(searchable, target=target)
 
-    def stream_ids(self, engine: AsyncEngine, batch_size: int
-                   ) -> AsyncIterator[list[uuid.UUID]]:
-        return stream_ids(engine, Course.id, batch_size)
-
-    async def count(self, engine: AsyncEngine) -> int:
-        return await count_rows(engine, Course.__table__)
-
-    async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]:
-        return await sample_ids(engine, Course.id, count)
-
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         courses = await self.expected(stores, ids)
         differences = await compare_documents(
@@ -117,8 +108,9 @@ class CoursesProjection:
         return differences
 
 
-class CategoriesProjection:
+class CategoriesProjection(ScansTable):
     name = "categories"
+    id_column = Category.__table__.c.id
     spaces: tuple[str, ...] = (CATEGORIES,)
     uses_search = False
 
@@ -144,16 +136,6 @@ class CategoriesProjection:
         space = DocumentSpace(stores.redis, CATEGORIES)
         for generation in targets.generations.get(CATEGORIES, ()):
             await space.upsert_many(generation, items)
-
-    def stream_ids(self, engine: AsyncEngine, batch_size: int
-                   ) -> AsyncIterator[list[uuid.UUID]]:
-        return stream_ids(engine, Category.id, batch_size)
-
-    async def count(self, engine: AsyncEngine) -> int:
-        return await count_rows(engine, Category.__table__)
-
-    async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]:
-        return await sample_ids(engine, Category.id, count)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         rows = await load_categories(stores.engine, ids)

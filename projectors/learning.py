@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projectors.base import Stores, Targets
-from projectors.catalog_loaders import count_rows, sample_ids, stream_ids
 from projectors.compare import compare_documents
+from projectors.scan import ScansTable
 from read.stores.documents import DocumentItem, DocumentSpace, encode
 from read.stores.learning import ENROLLMENTS, EnrollmentDoc, enrollment_entries
 from write.events import Event, StudentEnrolled
@@ -31,12 +31,13 @@ async def load_enrollments(engine: AsyncEngine, ids: Sequence[uuid.UUID]
             for r in rows]
 
 
-class EnrollmentsProjection:
+class EnrollmentsProjection(ScansTable):
     """State-based like the others: re-reads the enrollment and writes its newest version."""
 
     name = ENROLLMENTS
     spaces: tuple[str, ...] = (ENROLLMENTS,)
     uses_search = False
+    id_column = Enrollment.__table__.c.id
 
     def handles(self, event: Event) -> bool:
         return isinstance(event, StudentEnrolled)
@@ -53,16 +54,6 @@ class EnrollmentsProjection:
         space = DocumentSpace(stores.redis, ENROLLMENTS)
         for generation in targets.generations.get(ENROLLMENTS, ()):
             await space.upsert_many(generation, items)
-
-    def stream_ids(self, engine: AsyncEngine, batch_size: int
-                   ) -> AsyncIterator[list[uuid.UUID]]:
-        return stream_ids(engine, Enrollment.id, batch_size)
-
-    async def count(self, engine: AsyncEngine) -> int:
-        return await count_rows(engine, Enrollment.__table__)
-
-    async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]:
-        return await sample_ids(engine, Enrollment.id, count)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         expected = {str(doc.id): doc.model_dump(mode="json")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from collections.abc import Mapping, Sequence
 
 from projectors.base import Stores, Targets
-from projectors.catalog_loaders import count_rows, sample_ids, stream_ids
 from projectors.compare import compare_documents
 from projectors.loaders import load_users
+from projectors.scan import ScansTable
 from read.stores.documents import DocumentSpace, encode
 from read.stores.users import PROJECTION, UserDoc, index_entries
 from write.events import Event, UserEvent
@@ -26,12 +24,13 @@ async def write_doc(space: DocumentSpace, generation: int, doc: UserDoc) -> bool
                               encode(doc.model_dump(mode="json")), index_entries(doc))
 
 
-class UsersProjection:
+class UsersProjection(ScansTable):
     """Re-reads users and stores their newest version (state-based: see ADR 0003)."""
 
     name = PROJECTION
     spaces: tuple[str, ...] = (PROJECTION,)
     uses_search = False
+    id_column = User.__table__.c.id
 
     def handles(self, event: Event) -> bool:
         return isinstance(event, UserEvent)
@@ -47,16 +46,6 @@ class UsersProjection:
                  for d in docs]
         for generation in targets.generations.get(PROJECTION, ()):
             await space.upsert_many(generation, items)
-
-    def stream_ids(self, engine: AsyncEngine, batch_size: int
-                   ) -> AsyncIterator[list[uuid.UUID]]:
-        return stream_ids(engine, User.id, batch_size)
-
-    async def count(self, engine: AsyncEngine) -> int:
-        return await count_rows(engine, User.__table__)
-
-    async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]:
-        return await sample_ids(engine, User.id, count)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         expected = {str(row["id"]): build_doc(row).model_dump(mode="json")
