@@ -210,6 +210,24 @@ class StudentEnrolled(Event):
         return str(self.enrollment_id)
 
 
+class LessonCompleted(Event):
+    """A student finished a lesson for the first time; `status` is the enrollment's after it."""
+
+    event_type: ClassVar[str] = "learning.lesson_completed"
+    aggregate_type: ClassVar[str] = "enrollment"
+    enrollment_id: UUID
+    student_id: UUID
+    course_id: UUID
+    lesson_id: UUID
+    version: int
+    status: Literal["enrolled", "in_progress", "completed"]
+    completed_lessons: int
+    total_lessons: int
+
+    def aggregate_id(self) -> str:
+        return str(self.enrollment_id)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -236,6 +254,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LessonsReordered,
         CourseFactsPublished,
         StudentEnrolled,
+        LessonCompleted,
     )
 }
 

@@ -179,3 +179,43 @@ async def test_enrolled_students_read_every_lesson_others_only_previews(
     assert await verify(PROJECTIONS["enrollments"], stores) == {}
     student.last_token = None
     assert (await student.read(f"/api/lessons/{locked}")).json()["id"] == locked
+
+
+async def test_completing_lessons_moves_the_enrollment_to_completed_once(
+    platform: Platform, engine: AsyncEngine, redis: Redis, catalog: Catalog
+) -> None:
+    page = (await catalog.teacher.read(f"/api/courses/{catalog.free}")).json()
+    first, second = [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
+    student = await sign_up(platform, "learner@example.com")
+    outsider = await sign_up(platform, "nosy@example.com")
+    await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
+    before = await enrollment_state(engine)
+
+    refused = await platform.write.post(f"/api/lessons/{first}/complete", headers=outsider.auth)
+    unknown = await platform.write.post(f"/api/lessons/{uuid.uuid4()}/complete",
+                                        headers=student.auth)
+    expect_error(refused, status=403, code="enrollment_required")
+    expect_error(unknown, status=404, code="lesson_not_found")
+    assert await enrollment_state(engine) == before
+
+    halfway = await student.command("POST", f"/api/lessons/{first}/complete")
+    assert halfway.json() == {"course_id": catalog.free, "lesson_id": first,
+                              "status": "in_progress", "completed_lessons": 1,
+                              "total_lessons": 2, "progress_percent": 50}
+    again = await platform.write.post(f"/api/lessons/{first}/complete", headers=student.auth)
+    assert again.status_code == 200
+    assert again.json() == halfway.json()
+    assert "X-Consistency-Token" not in again.headers  # nothing new happened
+    done = (await student.command("POST", f"/api/lessons/{second}/complete")).json()
+    assert (done["status"], done["progress_percent"]) == ("completed", 100)
+
+    completed = [e["payload"] for e in await envelopes(engine)
+                 if e["type"] == "learning.lesson_completed"]
+    assert [(c["lesson_id"], c["status"], c["version"]) for c in completed] == [
+        (first, "in_progress", 2), (second, "completed", 3)]
+    async with engine.connect() as conn:
+        status = await conn.scalar(text(
+            "SELECT status FROM learning.enrollments WHERE student_id = :s"), {"s": student.id})
+    assert status == "completed"
+    await student.read(f"/api/lessons/{second}")  # the last completion is projected
+    assert await verify(PROJECTIONS["enrollments"], Stores(engine, redis)) == {}

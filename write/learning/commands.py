@@ -18,3 +18,14 @@ class EnrollmentOut(BaseModel):
     id: uuid.UUID
     course_id: uuid.UUID
     status: Literal["enrolled", "in_progress", "completed"]
+
+
+class ProgressOut(BaseModel):
+    """Where a student stands in a course after completing a lesson."""
+
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+    status: Literal["enrolled", "in_progress", "completed"]
+    completed_lessons: int
+    total_lessons: int
+    progress_percent: int

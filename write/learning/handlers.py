@@ -1,16 +1,17 @@
-"""Learning commands: enrolling in a course."""
+"""Learning commands: enrolling in a course, completing its lessons."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from common.errors import Conflict, Forbidden, NotFound, PaymentRequired
-from write.events import StudentEnrolled
-from write.learning.commands import Enroll, EnrollmentOut
-from write.learning.models import CourseFacts, Enrollment
+from write.events import LessonCompleted, StudentEnrolled
+from write.learning.commands import Enroll, EnrollmentOut, ProgressOut
+from write.learning.models import CourseFacts, Enrollment, LessonCompletion
 from write.outbox import UnitOfWork
 
 
@@ -44,3 +45,36 @@ async def enroll(uow: UnitOfWork, student_id: uuid.UUID, cmd: Enroll) -> Enrollm
     uow.record(StudentEnrolled(enrollment_id=enrollment.id, student_id=student_id,
                                course_id=course.course_id, version=enrollment.version))
     return EnrollmentOut(id=enrollment.id, course_id=course.course_id, status=enrollment.status)
+
+
+async def complete_lesson(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: uuid.UUID
+                          ) -> ProgressOut:
+    """Marks a lesson of a course the student takes as done; doing it again changes nothing."""
+    course = (await uow.session.scalars(select(CourseFacts).where(
+        CourseFacts.lesson_ids.contains([lesson_id]), CourseFacts.status == "published"))).first()
+    if course is None:
+        raise NotFound("no such lesson", code="lesson_not_found")
+    enrollment = (await uow.session.scalars(select(Enrollment).where(
+        Enrollment.student_id == student_id, Enrollment.course_id == course.course_id)
+        .with_for_update())).first()
+    if enrollment is None:
+        raise Forbidden("enroll in the course to complete its lessons", code="enrollment_required")
+    inserted = await uow.session.scalar(
+        insert(LessonCompletion).values(student_id=student_id, lesson_id=lesson_id,
+                                        course_id=course.course_id)
+        .on_conflict_do_nothing().returning(LessonCompletion.lesson_id))
+    # Progress counts the course's current lessons only (one removed since does not count).
+    done = await uow.session.scalar(select(func.count()).select_from(LessonCompletion).where(
+        LessonCompletion.student_id == student_id,
+        LessonCompletion.lesson_id.in_(course.lesson_ids))) or 0
+    total = len(course.lesson_ids)
+    if inserted is not None:
+        enrollment.status = "completed" if done >= total else "in_progress"
+        enrollment.version += 1
+        uow.record(LessonCompleted(
+            enrollment_id=enrollment.id, student_id=student_id, course_id=course.course_id,
+            lesson_id=lesson_id, version=enrollment.version, status=enrollment.status,
+            completed_lessons=done, total_lessons=total))
+    return ProgressOut(course_id=course.course_id, lesson_id=lesson_id, status=enrollment.status,
+                       completed_lessons=done, total_lessons=total,
+                       progress_percent=done * 100 // total if total else 0)

@@ -7,7 +7,16 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, Integer, Numeric, String, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,7 +29,11 @@ class CourseFacts(Base):
     """What learning knows of a course: the newest `catalog.course_facts` it has seen."""
 
     __tablename__ = "course_facts"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        # Which course a lesson belongs to: `lesson_ids @> ARRAY[id]`.
+        Index("ix_course_facts_lesson_ids", "lesson_ids", postgresql_using="gin"),
+        {"schema": SCHEMA},
+    )
 
     course_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -51,3 +64,15 @@ class Enrollment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+
+
+class LessonCompletion(Base):
+    """A lesson a student finished; once per student and lesson, whatever happens to the lesson."""
+
+    __tablename__ = "lesson_completions"
+    __table_args__ = {"schema": SCHEMA}
+
+    student_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    lesson_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Response
 
 from write.deps import CurrentUser, WriteSession
 from write.learning import handlers
-from write.learning.commands import Enroll, EnrollmentOut
+from write.learning.commands import Enroll, EnrollmentOut, ProgressOut
 
 router = APIRouter(prefix="/api", tags=["learning"])
 
@@ -19,5 +21,16 @@ async def enroll(cmd: Enroll, user: CurrentUser, uow: WriteSession,
                  response: Response) -> EnrollmentOut:
     """Enroll in a published free course (a paid one answers 402 until it is paid for)."""
     result = await handlers.enroll(uow, user.id, cmd)
+    await uow.commit_into(response)
+    return result
+
+
+@router.post("/lessons/{lesson_id}/complete", response_model=ProgressOut,
+             responses={403: {"description": "not enrolled in the lesson's course"},
+                        404: {"description": "no lesson of a published course with this id"}})
+async def complete_lesson(lesson_id: uuid.UUID, user: CurrentUser, uow: WriteSession,
+                          response: Response) -> ProgressOut:
+    """Mark a lesson done (idempotent); answers the course progress."""
+    result = await handlers.complete_lesson(uow, user.id, lesson_id)
     await uow.commit_into(response)
     return result
