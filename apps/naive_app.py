@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -22,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from common.errors import NotFound
 from common.http import install_plumbing
 from common.settings import Settings
-from read.stores.catalog import CategoryRef, CoursePageView, LessonOutline, ModuleOutline
+from read.stores.catalog import (
+    CategoryRef,
+    CoursePageView,
+    CourseSummary,
+    LessonOutline,
+    ModuleOutline,
+)
 from write.catalog.models import Category, Course, Lesson, Module
 from write.db import create_engine
 from write.identity.models import User
@@ -30,22 +34,8 @@ from write.identity.models import User
 router = APIRouter(prefix="/api/naive", tags=["naive baseline"])
 
 
-class NaiveHit(BaseModel):
-    id: UUID
-    title: str
-    teacher_id: UUID
-    teacher_name: str
-    category_id: UUID | None
-    level: str
-    language: str
-    price: Decimal | None
-    currency: str | None
-    cover_url: str | None
-    published_at: datetime | None
-
-
 class NaiveSearchPage(BaseModel):
-    items: list[NaiveHit]
+    items: list[CourseSummary]
     total: int
 
 
@@ -121,7 +111,7 @@ async def search_courses(engine: Engine, q: Annotated[str | None, Query(max_leng
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).mappings().all()
         names = await _teacher_names(conn, {row["teacher_id"] for row in rows})
-    items = [NaiveHit.model_validate({**row, "teacher_name": names.get(row["teacher_id"], "")})
+    items = [CourseSummary.model_validate({**row, "teacher_name": names.get(row["teacher_id"], "")})
              for row in rows]
     return NaiveSearchPage(items=items, total=rows[0]["total"] if rows else 0)
 

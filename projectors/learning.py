@@ -13,7 +13,7 @@ from projectors.compare import compare_documents
 from projectors.scan import ScansTable
 from read.stores.documents import DocumentItem, DocumentSpace, encode
 from read.stores.learning import ENROLLMENTS, EnrollmentDoc, enrollment_entries
-from write.events import Event, LessonCompleted, StudentEnrolled
+from write.events import EnrollmentEvent, Event
 from write.learning.models import Enrollment
 
 
@@ -40,10 +40,10 @@ class EnrollmentsProjection(ScansTable):
     id_column = Enrollment.__table__.c.id
 
     def handles(self, event: Event) -> bool:
-        return isinstance(event, StudentEnrolled | LessonCompleted)
+        return isinstance(event, EnrollmentEvent)
 
     def ids_of(self, event: Event) -> list[uuid.UUID]:
-        assert isinstance(event, StudentEnrolled | LessonCompleted)
+        assert isinstance(event, EnrollmentEvent)
         return [event.enrollment_id]
 
     async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:

@@ -198,8 +198,9 @@ class CourseFactsPublished(Event):
         return str(self.course_id)
 
 
-class StudentEnrolled(Event):
-    event_type: ClassVar[str] = "learning.enrolled"
+class EnrollmentEvent(Event):
+    """Any change to one student's enrollment in one course."""
+
     aggregate_type: ClassVar[str] = "enrollment"
     enrollment_id: UUID
     student_id: UUID
@@ -210,22 +211,18 @@ class StudentEnrolled(Event):
         return str(self.enrollment_id)
 
 
-class LessonCompleted(Event):
+class StudentEnrolled(EnrollmentEvent):
+    event_type: ClassVar[str] = "learning.enrolled"
+
+
+class LessonCompleted(EnrollmentEvent):
     """A student finished a lesson for the first time; `status` is the enrollment's after it."""
 
     event_type: ClassVar[str] = "learning.lesson_completed"
-    aggregate_type: ClassVar[str] = "enrollment"
-    enrollment_id: UUID
-    student_id: UUID
-    course_id: UUID
     lesson_id: UUID
-    version: int
     status: Literal["enrolled", "in_progress", "completed"]
     completed_lessons: int
     total_lessons: int
-
-    def aggregate_id(self) -> str:
-        return str(self.enrollment_id)
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -71,8 +71,8 @@ class CategoryRef(BaseModel):
     slug: str
 
 
-class CourseCard(BaseModel):
-    """What a list or search hit shows of a course."""
+class CourseSummary(BaseModel):
+    """The least a catalog entry shows of a course (the naive baseline's search hits too)."""
 
     id: UUID
     title: str
@@ -84,13 +84,18 @@ class CourseCard(BaseModel):
     price: Decimal | None
     currency: str | None
     cover_url: str | None
+    published_at: datetime | None
+
+
+class CourseCard(CourseSummary):
+    """What a list or search hit shows of a course."""
+
     status: Literal["draft", "published", "archived"]
     rating: float
     rating_count: int
     students_count: int
     lessons_count: int
     duration_minutes: int
-    published_at: datetime | None
     updated_at: datetime
     version: int
 

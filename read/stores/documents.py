@@ -26,12 +26,11 @@ PREFIX = "edu:rm"
 _META = """
 local function meta(raw)
   local version, from = string.match(raw, '^{"v":(%-?%d+),"idx":()')
-  if version then
-    local to = string.find(raw, ',"doc":', from, true)
-    return tonumber(version), cjson.decode(string.sub(raw, from, to - 1))
+  if not version then
+    error('a stored value is not in the versioned layout: flush the read models and rebuild')
   end
-  local old = cjson.decode(raw)  -- written before this layout
-  return tonumber(old.v), old.idx
+  local to = string.find(raw, ',"doc":', from, true)
+  return tonumber(version), cjson.decode(string.sub(raw, from, to - 1))
 end
 local function unindex(idx)
   for _, e in ipairs(idx) do redis.call('ZREM', e[1], e[3]) end
@@ -306,7 +305,7 @@ class DocumentSpace:
         raw = await self.redis.get(self.key(generation, f"doc:{doc_id}"))
         if raw is None:
             return None
-        stored = json.loads(raw)
+        stored = orjson.loads(raw)
         return int(stored["v"]), stored["doc"]
 
 

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
-import pytest
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from common.settings import Settings
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
-from tests.harness import Platform, running_platform
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
+from tests.harness import Platform
 
 
 def titles(response: httpx.Response) -> list[str]:
@@ -119,8 +108,8 @@ async def test_lists_page_through_every_course_once_newest_first(platform: Platf
     seen: list[str] = []
     cursor: str | None = None
     while True:
-        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = (await reader.read("/api/catalog/lists/newest", **params)).json()
+        query: dict[str, Any] = {"limit": 2} if cursor is None else {"limit": 2, "cursor": cursor}
+        page = (await reader.read("/api/catalog/lists/newest", **query)).json()
         assert page["total"] == 5
         assert len(page["items"]) <= 2
         seen += [item["id"] for item in page["items"]]

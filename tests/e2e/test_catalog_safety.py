@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 
-import pytest
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.operator import operator_stores
-from common.settings import Settings
 from projectors.rebuild import rebuild, verify
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
-from tests.harness import Platform, running_platform
+from tests.harness import Platform
 from workers.routing import PROJECTIONS
 
 PAYLOADS = [
@@ -49,13 +45,6 @@ def executable_parts(html: str) -> list[str]:
     parser = ExecutableParts()
     parser.feed(html)
     return parser.found
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
 
 
 def html_fields(value: object, path: str = "") -> list[tuple[str, str]]:

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from common.settings import Settings
 from tests.actors import Actor, admin_of, publish_course, verified_teacher
 from tests.builders import envelopes
 from tests.checks import course_facts_in_learning
-from tests.harness import Platform, running_platform
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
+from tests.harness import Platform
 
 
 async def facts(engine: AsyncEngine) -> list[dict[str, Any]]:

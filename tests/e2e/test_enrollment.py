@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -13,22 +12,14 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from common.settings import Settings
 from projectors.base import Stores
 from projectors.rebuild import rebuild, verify
 from read.stores.documents import DocumentSpace
 from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teacher
 from tests.builders import envelopes
 from tests.checks import course_facts_in_learning, enrollment_state, expect_error
-from tests.harness import Platform, running_platform
+from tests.harness import Platform
 from workers.routing import PROJECTIONS
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
 
 
 @dataclass
@@ -45,6 +36,12 @@ async def known_to_learning(engine: AsyncEngine, teacher: Actor, course_id: str)
     version = int((await teacher.command("PATCH", f"/api/courses/{course_id}", json={}))
                   .headers["ETag"].strip('"'))
     await course_facts_in_learning(engine, course_id, version=version)
+
+
+async def lesson_ids(teacher: Actor, course_id: str) -> list[str]:
+    """The course's lessons in outline order, from its page."""
+    page = (await teacher.read(f"/api/courses/{course_id}")).json()
+    return [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
 
 
 @pytest.fixture
@@ -151,8 +148,7 @@ async def test_concurrent_double_enrollment_enrolls_once(platform: Platform, eng
 async def test_enrolled_students_read_every_lesson_others_only_previews(
     platform: Platform, engine: AsyncEngine, redis: Redis, catalog: Catalog
 ) -> None:
-    page = (await catalog.teacher.read(f"/api/courses/{catalog.free}")).json()
-    preview, locked = [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
+    preview, locked = await lesson_ids(catalog.teacher, catalog.free)
     student = await sign_up(platform, "reader@example.com")
     outsider = await sign_up(platform, "outsider@example.com")
     await student.read(f"/api/lessons/{preview}")
@@ -184,8 +180,7 @@ async def test_enrolled_students_read_every_lesson_others_only_previews(
 async def test_completing_lessons_moves_the_enrollment_to_completed_once(
     platform: Platform, engine: AsyncEngine, redis: Redis, catalog: Catalog
 ) -> None:
-    page = (await catalog.teacher.read(f"/api/courses/{catalog.free}")).json()
-    first, second = [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
+    first, second = await lesson_ids(catalog.teacher, catalog.free)
     student = await sign_up(platform, "learner@example.com")
     outsider = await sign_up(platform, "nosy@example.com")
     await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})

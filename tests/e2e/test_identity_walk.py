@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.cli_admin import create_admin_account
-from common.settings import Settings
-from tests.harness import Platform, link_token, running_platform
+from tests.harness import Platform, link_token
 
 TOKEN = "X-Consistency-Token"
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
 
 
 async def register(p: Platform, email: str, *, role: str = "student",

@@ -6,20 +6,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.naive_app import create_naive_app
-from common.settings import Settings
 from tests.actors import admin_of, publish_course, verified_teacher
-from tests.harness import Platform, running_platform, serve
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
+from tests.harness import Platform, serve
 
 
 @pytest.fixture

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from common.settings import Settings
 from projectors.base import Stores
 from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
 from read.stores.documents import DocumentSpace
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
-from tests.harness import Platform, edu, running_platform
+from tests.harness import Platform, edu
 from tools.seed import seed_catalog
 from workers.routing import PROJECTIONS
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
 
 
 async def test_admin_rebuilds_over_http_and_watches_progress(platform: Platform) -> None:

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from common.settings import Settings
 from common.tokens import generate_private_pem, load_keys
 from read.pagination import encode_cursor
 from tests.checks import expect_error, write_state
-from tests.harness import Platform, running_platform
+from tests.harness import Platform
 from write.outbox import encode_consistency_token
 
 CONSISTENCY = "X-Consistency-Token"
@@ -42,13 +42,6 @@ class Accounts:
     student_id: str
     student_access: str
     student_refresh: str
-
-
-@pytest.fixture
-async def platform(settings: Settings, engine: AsyncEngine, redis: Redis
-                   ) -> AsyncIterator[Platform]:
-    async with running_platform(settings) as running:
-        yield running
 
 
 @pytest.fixture
