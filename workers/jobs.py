@@ -91,15 +91,17 @@ async def project_event(ctx: Context, body: dict[str, Any]) -> str:
 
 
 async def react_to_event(ctx: Context, body: dict[str, Any]) -> str:
-    """Runs the command-side reaction to one event in its own transaction (idempotent)."""
+    """Runs each command-side reaction to one event, each in its own transaction (idempotent)."""
 
     async def work(envelope: EventEnvelope, event: Event) -> str:
-        reaction = REACTIONS[envelope.type]
-        async with create_sessionmaker(ctx["engine"])() as session:
-            uow = UnitOfWork(session)
-            await reaction(uow, event)
-            await uow.commit()
-        return reaction.__name__
+        reactions = REACTIONS[envelope.type]
+        sessions = create_sessionmaker(ctx["engine"])
+        for reaction in reactions:
+            async with sessions() as session:
+                uow = UnitOfWork(session)
+                await reaction(uow, event)
+                await uow.commit()
+        return ",".join(reaction.__name__ for reaction in reactions)
 
     return await _guarded(ctx, REACT_JOB, body, work)
 

@@ -29,8 +29,12 @@ PROJECTIONS: dict[str, Projection] = {
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type}
 
 # One context's reaction to another's event: a command-side handler with its own transaction.
+# An event may have several (one per reacting context); each is idempotent, so a retry of the
+# job may run the ones that already succeeded again.
 Reaction = Callable[[UnitOfWork, Any], Awaitable[None]]
-REACTIONS: dict[str, Reaction] = {CourseFactsPublished.event_type: sync_course_facts}
+REACTIONS: dict[str, tuple[Reaction, ...]] = {
+    CourseFactsPublished.event_type: (sync_course_facts,),
+}
 
 
 def jobs_for(event_type: str) -> list[str]:

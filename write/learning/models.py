@@ -61,6 +61,10 @@ class Enrollment(Base):
     course_id: Mapped[uuid.UUID] = mapped_column(UUID)  # a catalog course id, no foreign key
     status: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer)
+    # "Continue where you left off": the lesson last opened or completed, and when.
+    last_lesson_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                       server_default=func.now())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
@@ -70,7 +74,10 @@ class LessonCompletion(Base):
     """A lesson a student finished; once per student and lesson, whatever happens to the lesson."""
 
     __tablename__ = "lesson_completions"
-    __table_args__ = {"schema": SCHEMA}
+    __table_args__ = (
+        Index("ix_lesson_completions_course_id", "course_id"),
+        {"schema": SCHEMA},
+    )
 
     student_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     lesson_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
