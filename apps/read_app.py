@@ -21,6 +21,7 @@ from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
 from read.routers.catalog import router as catalog_router
+from read.routers.learning import router as learning_router
 from read.routers.users import router as users_router
 from read.search.port import create_search_index
 from read.stores.catalog import CatalogReadStore
@@ -70,5 +71,6 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
                            expose_headers=[CONSISTENCY_STATE_HEADER])
     app.include_router(users_router)
     app.include_router(catalog_router)
+    app.include_router(learning_router)
     app.include_router(ops.query_router)
     return app

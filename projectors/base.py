@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -52,3 +52,15 @@ class Projection(Protocol):
     async def sample_ids(self, engine: AsyncEngine, count: int) -> list[uuid.UUID]: ...
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class FansOut(Protocol):
+    """A projection one event can touch an unbounded number of documents of (every enrollment
+    of a course): the ids are streamed from the write model in batches, not carried by the event.
+    """
+
+    def fans_out(self, event: Event) -> bool: ...
+
+    def affected_ids(self, engine: AsyncEngine, event: Event, batch_size: int
+                     ) -> AsyncIterator[list[uuid.UUID]]: ...

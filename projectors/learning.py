@@ -1,34 +1,56 @@
-"""The enrollments projection: enrollment documents and each student's set of courses."""
+"""The enrollments projection: each enrollment with its progress, and each student's sets of
+courses (all of them; active ones and completed ones by last activity) for the dashboard."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projectors.base import Stores, Targets
 from projectors.compare import compare_documents
-from projectors.scan import ScansTable
+from projectors.scan import ScansTable, stream_ids
 from read.stores.documents import DocumentItem, DocumentSpace, encode
 from read.stores.learning import ENROLLMENTS, EnrollmentDoc, enrollment_entries
-from write.events import EnrollmentEvent, Event
-from write.learning.models import Enrollment
+from write.events import CourseProgressRecomputed, EnrollmentEvent, Event
+from write.learning.models import CourseFacts, Enrollment, LessonCompletion
 
 
-async def load_enrollments(engine: AsyncEngine, ids: Sequence[uuid.UUID]
-                           ) -> list[tuple[EnrollmentDoc, float]]:
-    """The enrollments' current state, with when each began (epoch seconds)."""
+def _progress(lesson_ids: Sequence[uuid.UUID], done: set[uuid.UUID]
+              ) -> tuple[list[uuid.UUID], uuid.UUID | None]:
+    """The course's lessons the student completed (course order), and the first one left."""
+    completed = [lesson for lesson in lesson_ids if lesson in done]
+    upcoming = next((lesson for lesson in lesson_ids if lesson not in done), None)
+    return completed, upcoming
+
+
+async def load_enrollments(engine: AsyncEngine, ids: Sequence[uuid.UUID]) -> list[EnrollmentDoc]:
+    """The enrollments' current state with their progress through the course's current lessons."""
     if not ids:
         return []
+    done = (select(func.array_agg(LessonCompletion.lesson_id))
+            .where(LessonCompletion.student_id == Enrollment.student_id,
+                   LessonCompletion.course_id == Enrollment.course_id)
+            .scalar_subquery())
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(
-            Enrollment.id, Enrollment.student_id, Enrollment.course_id, Enrollment.status,
-            Enrollment.version, Enrollment.created_at).where(Enrollment.id.in_(list(ids))))).all()
-    return [(EnrollmentDoc(id=r.id, student_id=r.student_id, course_id=r.course_id,
-                           status=r.status, version=r.version), r.created_at.timestamp())
-            for r in rows]
+        rows = (await conn.execute(
+            select(Enrollment.__table__, CourseFacts.lesson_ids, done.label("done"))
+            .outerjoin(CourseFacts, CourseFacts.course_id == Enrollment.course_id)
+            .where(Enrollment.id.in_(list(ids))))).all()
+    docs = []
+    for row in rows:
+        lesson_ids = row.lesson_ids or []
+        completed, upcoming = _progress(lesson_ids, set(row.done or ()))
+        total = len(lesson_ids)
+        docs.append(EnrollmentDoc(
+            id=row.id, student_id=row.student_id, course_id=row.course_id, status=row.status,
+            version=row.version, enrolled_at=row.created_at, last_activity_at=row.last_activity_at,
+            last_lesson_id=row.last_lesson_id, next_lesson_id=upcoming,
+            completed_lesson_ids=completed, completed_lessons=len(completed), total_lessons=total,
+            progress_percent=len(completed) * 100 // total if total else 0))
+    return docs
 
 
 class EnrollmentsProjection(ScansTable):
@@ -40,22 +62,31 @@ class EnrollmentsProjection(ScansTable):
     id_column = Enrollment.__table__.c.id
 
     def handles(self, event: Event) -> bool:
-        return isinstance(event, EnrollmentEvent)
+        return isinstance(event, EnrollmentEvent | CourseProgressRecomputed)
 
     def ids_of(self, event: Event) -> list[uuid.UUID]:
         assert isinstance(event, EnrollmentEvent)
         return [event.enrollment_id]
 
+    def fans_out(self, event: Event) -> bool:
+        return isinstance(event, CourseProgressRecomputed)
+
+    def affected_ids(self, engine: AsyncEngine, event: Event, batch_size: int
+                     ) -> AsyncIterator[list[uuid.UUID]]:
+        assert isinstance(event, CourseProgressRecomputed)
+        return stream_ids(engine, self.id_column, batch_size,
+                          where=Enrollment.__table__.c.course_id == event.course_id)
+
     async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
         items: list[DocumentItem] = [
             (str(doc.id), doc.version, encode(doc.model_dump(mode="json")),
-             enrollment_entries(doc, enrolled_at=enrolled_at))
-            for doc, enrolled_at in await load_enrollments(stores.engine, ids)]
+             enrollment_entries(doc))
+            for doc in await load_enrollments(stores.engine, ids)]
         space = DocumentSpace(stores.redis, ENROLLMENTS)
         for generation in targets.generations.get(ENROLLMENTS, ()):
             await space.upsert_many(generation, items)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         expected = {str(doc.id): doc.model_dump(mode="json")
-                    for doc, _ in await load_enrollments(stores.engine, ids)}
+                    for doc in await load_enrollments(stores.engine, ids)}
         return await compare_documents(DocumentSpace(stores.redis, ENROLLMENTS), expected)

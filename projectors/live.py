@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from common.errors import Unavailable
-from projectors.base import Projection, SearchTarget, Stores, Targets
+from projectors.base import FansOut, Projection, SearchTarget, Stores, Targets
 from read.stores.documents import DocumentSpace
 from write.events import Event
 
 LOCK_TTL_MS = 30_000
+FAN_OUT_BATCH = 500
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -63,6 +64,11 @@ async def live_targets(projection: Projection, stores: Stores) -> Targets:
 
 async def apply_live(projection: Projection, event: Event, stores: Stores) -> None:
     """Re-reads the aggregates the event touched and writes their newest state everywhere."""
+    if isinstance(projection, FansOut) and projection.fans_out(event):
+        targets = await live_targets(projection, stores)
+        async for batch in projection.affected_ids(stores.engine, event, FAN_OUT_BATCH):
+            await projection.write(stores, batch, targets)
+        return
     ids = projection.ids_of(event)
     if projection.uses_search:
         async with aggregate_lock(stores, projection.name, ids):

@@ -14,12 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-async def stream_ids(engine: AsyncEngine, column: Any, batch_size: int
-                     ) -> AsyncIterator[list[uuid.UUID]]:
-    """Every id of a table in id order, in batches (keyset pagination, constant memory)."""
+async def stream_ids(engine: AsyncEngine, column: Any, batch_size: int, *,
+                     where: Any = None) -> AsyncIterator[list[uuid.UUID]]:
+    """Every id of a table (or of the rows `where` selects) in id order, in batches (keyset
+    pagination, constant memory)."""
     last: uuid.UUID | None = None
     while True:
         query = select(column).order_by(column).limit(batch_size)
+        if where is not None:
+            query = query.where(where)
         if last is not None:
             query = query.where(column > last)
         async with engine.connect() as conn:

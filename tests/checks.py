@@ -9,6 +9,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.actors import Actor
+
 # Counters that any accepted command would move: rows, flags and aggregate versions.
 _WRITE_STATE = """
 SELECT (SELECT count(*) FROM identity.users) AS users,
@@ -68,3 +70,16 @@ async def course_facts_in_learning(engine: AsyncEngine, course_id: str, *, versi
             return dict(found)
         await asyncio.sleep(0.05)
     raise AssertionError(f"learning never saw version {version} of course {course_id}")
+
+
+async def known_to_learning(engine: AsyncEngine, teacher: Actor, course_id: str) -> None:
+    """Waits until learning's copy of the course has its current version."""
+    version = int((await teacher.command("PATCH", f"/api/courses/{course_id}", json={}))
+                  .headers["ETag"].strip('"'))
+    await course_facts_in_learning(engine, course_id, version=version)
+
+
+async def lesson_ids(actor: Actor, course_id: str) -> list[str]:
+    """The course's lessons in outline order, from its page."""
+    page = (await actor.read(f"/api/courses/{course_id}")).json()
+    return [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]

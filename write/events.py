@@ -225,6 +225,26 @@ class LessonCompleted(EnrollmentEvent):
     total_lessons: int
 
 
+class LessonOpened(EnrollmentEvent):
+    """A student opened a lesson: where "continue where you left off" leads."""
+
+    event_type: ClassVar[str] = "learning.lesson_opened"
+    lesson_id: UUID
+
+
+class CourseProgressRecomputed(Event):
+    """A course's lesson list changed, so every enrollment in it was re-counted (one event for
+    all of them: projections re-read the course's enrollments in batches)."""
+
+    event_type: ClassVar[str] = "learning.course_progress_recomputed"
+    aggregate_type: ClassVar[str] = "course"
+    course_id: UUID
+    enrollments: int  # how many enrollments were touched
+
+    def aggregate_id(self) -> str:
+        return str(self.course_id)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -252,6 +272,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CourseFactsPublished,
         StudentEnrolled,
         LessonCompleted,
+        LessonOpened,
+        CourseProgressRecomputed,
     )
 }
 

@@ -1,15 +1,21 @@
-"""Learning read models in Redis: who is enrolled in what."""
+"""Learning read models in Redis: enrollments with progress, and the student dashboard."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, Literal
 from uuid import UUID
 
+import orjson
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from common.ids import enrollment_id
+from read.stores.catalog import COURSES
 from read.stores.documents import DocumentSpace, IndexEntry
 
 ENROLLMENTS = "enrollments"
+DASHBOARD_LIMIT = 50  # courses per dashboard section; the totals say how many there are
 
 # One round trip: is the student enrolled in the course, in the serving generation?
 _IS_ENROLLED = """
@@ -17,18 +23,113 @@ local gen = redis.call('GET', KEYS[1]) or '1'
 return redis.call('ZSCORE', ARGV[1] .. gen .. ':student:' .. ARGV[2], ARGV[3])
 """
 
+# One round trip for the whole dashboard, however many courses: for the active and the completed
+# section, the size, the most recent enrollments and their courses' pages. The course id is
+# matched in the enrollment document, not decoded (see the course page script).
+_READ_DASHBOARD = """
+local enrollments = ARGV[1] .. (redis.call('GET', KEYS[1]) or '1') .. ':'
+local courses = ARGV[3] .. (redis.call('GET', KEYS[2]) or '1') .. ':doc:'
+local reply = {}
+for _, section in ipairs({'active:', 'done:'}) do
+  local set = enrollments .. section .. ARGV[2]
+  local ids = redis.call('ZREVRANGE', set, 0, tonumber(ARGV[4]) - 1)
+  local docs, pages = {}, {}
+  if #ids > 0 then
+    local keys = {}
+    for i, id in ipairs(ids) do keys[i] = enrollments .. 'doc:' .. id end
+    docs = redis.call('MGET', unpack(keys))
+    for i, raw in ipairs(docs) do
+      keys[i] = courses .. ((raw and string.match(raw, '"course_id":"([%x%-]+)"')) or '-')
+    end
+    pages = redis.call('MGET', unpack(keys))
+  end
+  reply[#reply + 1] = {redis.call('ZCARD', set), docs, pages}
+end
+return reply
+"""
+
+EnrollmentStatus = Literal["enrolled", "in_progress", "completed"]
+
 
 class EnrollmentDoc(BaseModel):
+    """One student in one course, with their progress through its current lessons."""
+
     id: UUID
     student_id: UUID
     course_id: UUID
-    status: str
+    status: EnrollmentStatus
     version: int
+    enrolled_at: datetime
+    last_activity_at: datetime
+    last_lesson_id: UUID | None
+    next_lesson_id: UUID | None
+    completed_lesson_ids: list[UUID]
+    completed_lessons: int
+    total_lessons: int
+    progress_percent: int
 
 
-def enrollment_entries(doc: EnrollmentDoc, *, enrolled_at: float) -> list[IndexEntry]:
-    """The student's set of courses (scored by when they enrolled)."""
-    return [IndexEntry(f"student:{doc.student_id}", enrolled_at, str(doc.course_id))]
+def enrollment_entries(doc: EnrollmentDoc) -> list[IndexEntry]:
+    """The student's courses (by enrollment time), and their active or completed enrollments
+    (by last activity, for the dashboard)."""
+    section = "done" if doc.status == "completed" else "active"
+    return [IndexEntry(f"student:{doc.student_id}", doc.enrolled_at.timestamp(),
+                       str(doc.course_id)),
+            IndexEntry(f"{section}:{doc.student_id}", doc.last_activity_at.timestamp(),
+                       str(doc.id))]
+
+
+class LessonRef(BaseModel):
+    id: UUID
+    title: str
+
+
+class DashboardCourse(BaseModel):
+    """A course on the student's dashboard."""
+
+    course_id: UUID
+    title: str
+    cover_url: str | None
+    teacher_name: str
+    status: EnrollmentStatus
+    progress_percent: int
+    completed_lessons: int
+    total_lessons: int
+    next_lesson: LessonRef | None
+    last_lesson: LessonRef | None  # "continue where you left off"
+    last_activity_at: datetime
+    enrolled_at: datetime
+
+
+class DashboardSection(BaseModel):
+    items: list[DashboardCourse]
+    total: int
+
+
+def _lesson_ref(page: dict[str, Any], lesson_id: str | None) -> LessonRef | None:
+    if lesson_id is None:
+        return None
+    for module in page["modules"]:
+        for lesson in module["lessons"]:
+            if lesson["id"] == lesson_id:
+                return LessonRef(id=lesson["id"], title=lesson["title"])
+    return None  # removed from the course since
+
+
+def _dashboard_course(raw_enrollment: bytes, raw_page: bytes | None) -> DashboardCourse | None:
+    enrollment = orjson.loads(raw_enrollment)["doc"]
+    page = orjson.loads(raw_page)["doc"] if raw_page else None
+    if page is None:  # the course page is being rebuilt or was never projected
+        return None
+    return DashboardCourse(
+        course_id=enrollment["course_id"], title=page["title"], cover_url=page["cover_url"],
+        teacher_name=page["teacher_name"], status=enrollment["status"],
+        progress_percent=enrollment["progress_percent"],
+        completed_lessons=enrollment["completed_lessons"],
+        total_lessons=enrollment["total_lessons"],
+        next_lesson=_lesson_ref(page, enrollment["next_lesson_id"]),
+        last_lesson=_lesson_ref(page, enrollment["last_lesson_id"]),
+        last_activity_at=enrollment["last_activity_at"], enrolled_at=enrollment["enrolled_at"])
 
 
 class LearningReadStore:
@@ -36,10 +137,31 @@ class LearningReadStore:
 
     def __init__(self, redis: Redis) -> None:
         self.enrollments = DocumentSpace(redis, ENROLLMENTS)
+        self.courses = DocumentSpace(redis, COURSES)
         self._is_enrolled = redis.register_script(_IS_ENROLLED)
+        self._read_dashboard = redis.register_script(_READ_DASHBOARD)
 
     async def is_enrolled(self, student_id: UUID, course_id: UUID) -> bool:
         score = await self._is_enrolled(keys=[self.enrollments.generation_key],
                                         args=[self.enrollments.key_prefix, str(student_id),
                                               str(course_id)])
         return score is not None
+
+    async def progress(self, student_id: UUID, course_id: UUID) -> EnrollmentDoc | None:
+        doc = await self.enrollments.get_current(str(enrollment_id(student_id, course_id)))
+        return EnrollmentDoc.model_validate(doc) if doc else None
+
+    async def dashboard(self, student_id: UUID, *, limit: int = DASHBOARD_LIMIT
+                        ) -> tuple[DashboardSection, DashboardSection]:
+        """The student's active and completed courses, most recent activity first."""
+        active, done = await self._read_dashboard(
+            keys=[self.enrollments.generation_key, self.courses.generation_key],
+            args=[self.enrollments.key_prefix, str(student_id), self.courses.key_prefix, limit])
+        return _section(active), _section(done)
+
+
+def _section(reply: list[Any]) -> DashboardSection:
+    total, enrollments, pages = reply
+    items = [course for raw, page in zip(enrollments, pages, strict=True)
+             if raw and (course := _dashboard_course(raw, page)) is not None]
+    return DashboardSection(items=items, total=int(total))

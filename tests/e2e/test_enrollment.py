@@ -17,7 +17,7 @@ from projectors.rebuild import rebuild, verify
 from read.stores.documents import DocumentSpace
 from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teacher
 from tests.builders import envelopes
-from tests.checks import course_facts_in_learning, enrollment_state, expect_error
+from tests.checks import enrollment_state, expect_error, known_to_learning, lesson_ids
 from tests.harness import Platform
 from workers.routing import PROJECTIONS
 
@@ -30,18 +30,6 @@ class Catalog:
     paid: str
     draft: str
     archived: str
-
-
-async def known_to_learning(engine: AsyncEngine, teacher: Actor, course_id: str) -> None:
-    version = int((await teacher.command("PATCH", f"/api/courses/{course_id}", json={}))
-                  .headers["ETag"].strip('"'))
-    await course_facts_in_learning(engine, course_id, version=version)
-
-
-async def lesson_ids(teacher: Actor, course_id: str) -> list[str]:
-    """The course's lessons in outline order, from its page."""
-    page = (await teacher.read(f"/api/courses/{course_id}")).json()
-    return [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Learning commands: enrolling in a course, completing its lessons."""
+"""Learning commands: enrolling in a course, opening and completing its lessons."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from common.errors import Conflict, Forbidden, NotFound, PaymentRequired
-from write.events import LessonCompleted, StudentEnrolled
+from common.ids import enrollment_id
+from write.events import LessonCompleted, LessonOpened, StudentEnrolled
 from write.learning.commands import Enroll, EnrollmentOut, ProgressOut
 from write.learning.models import CourseFacts, Enrollment, LessonCompletion
 from write.outbox import UnitOfWork
@@ -35,7 +36,8 @@ async def enroll(uow: UnitOfWork, student_id: uuid.UUID, cmd: Enroll) -> Enrollm
     if course.price is not None:
         raise PaymentRequired(f"this course costs {course.price} {course.currency}; pay first",
                               code="payment_required", fields={"course_id": "paid course"})
-    enrollment = Enrollment(id=uuid.uuid4(), student_id=student_id, course_id=course.course_id,
+    enrollment = Enrollment(id=enrollment_id(student_id, course.course_id),
+                            student_id=student_id, course_id=course.course_id,
                             status="enrolled", version=1)
     uow.session.add(enrollment)
     try:
@@ -47,18 +49,44 @@ async def enroll(uow: UnitOfWork, student_id: uuid.UUID, cmd: Enroll) -> Enrollm
     return EnrollmentOut(id=enrollment.id, course_id=course.course_id, status=enrollment.status)
 
 
+async def _lesson_enrollment(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: uuid.UUID
+                             ) -> tuple[CourseFacts, Enrollment]:
+    """The published course holding the lesson and the caller's enrollment in it, both locked.
+
+    The course facts are share-locked so that a change of the lesson list (which re-counts
+    every enrollment of the course) waits for this command, or this command for it.
+    """
+    course = (await uow.session.scalars(select(CourseFacts).where(
+        CourseFacts.lesson_ids.contains([lesson_id]), CourseFacts.status == "published")
+        .with_for_update(read=True))).first()
+    if course is None:
+        raise NotFound("no such lesson", code="lesson_not_found")
+    enrollment = await uow.session.get(
+        Enrollment, enrollment_id(student_id, course.course_id), with_for_update=True)
+    if enrollment is None:
+        raise Forbidden("enroll in the course to study its lessons", code="enrollment_required")
+    return course, enrollment
+
+
+def _moved_to(enrollment: Enrollment, lesson_id: uuid.UUID) -> None:
+    enrollment.last_lesson_id = lesson_id
+    enrollment.last_activity_at = func.now()
+    enrollment.version += 1
+
+
+async def open_lesson(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: uuid.UUID) -> None:
+    """Remembers the lesson as the place to continue from."""
+    course, enrollment = await _lesson_enrollment(uow, student_id, lesson_id)
+    _moved_to(enrollment, lesson_id)
+    uow.record(LessonOpened(enrollment_id=enrollment.id, student_id=student_id,
+                            course_id=course.course_id, lesson_id=lesson_id,
+                            version=enrollment.version))
+
+
 async def complete_lesson(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: uuid.UUID
                           ) -> ProgressOut:
     """Marks a lesson of a course the student takes as done; doing it again changes nothing."""
-    course = (await uow.session.scalars(select(CourseFacts).where(
-        CourseFacts.lesson_ids.contains([lesson_id]), CourseFacts.status == "published"))).first()
-    if course is None:
-        raise NotFound("no such lesson", code="lesson_not_found")
-    enrollment = (await uow.session.scalars(select(Enrollment).where(
-        Enrollment.student_id == student_id, Enrollment.course_id == course.course_id)
-        .with_for_update())).first()
-    if enrollment is None:
-        raise Forbidden("enroll in the course to complete its lessons", code="enrollment_required")
+    course, enrollment = await _lesson_enrollment(uow, student_id, lesson_id)
     inserted = await uow.session.scalar(
         insert(LessonCompletion).values(student_id=student_id, lesson_id=lesson_id,
                                         course_id=course.course_id)
@@ -70,7 +98,7 @@ async def complete_lesson(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: uui
     total = len(course.lesson_ids)
     if inserted is not None:
         enrollment.status = "completed" if done >= total else "in_progress"
-        enrollment.version += 1
+        _moved_to(enrollment, lesson_id)
         uow.record(LessonCompleted(
             enrollment_id=enrollment.id, student_id=student_id, course_id=course.course_id,
             lesson_id=lesson_id, version=enrollment.version, status=enrollment.status,

@@ -52,6 +52,7 @@ class Enrollment(Base):
     __tablename__ = "enrollments"
     __table_args__ = (
         UniqueConstraint("student_id", "course_id"),
+        Index("ix_enrollments_course_id", "course_id"),  # every enrollment of a course
         CheckConstraint("status IN ('enrolled', 'in_progress', 'completed')", name="status"),
         {"schema": SCHEMA},
     )

@@ -34,3 +34,14 @@ async def complete_lesson(lesson_id: uuid.UUID, user: CurrentUser, uow: WriteSes
     result = await handlers.complete_lesson(uow, user.id, lesson_id)
     await uow.commit_into(response)
     return result
+
+
+@router.post("/lessons/{lesson_id}/open", status_code=204,
+             responses={403: {"description": "not enrolled in the lesson's course"},
+                        404: {"description": "no lesson of a published course with this id"}})
+async def open_lesson(lesson_id: uuid.UUID, user: CurrentUser, uow: WriteSession,
+                      response: Response) -> None:
+    """Remember this lesson as where the student continues the course ("continue where you left
+    off" on the dashboard)."""
+    await handlers.open_lesson(uow, user.id, lesson_id)
+    await uow.commit_into(response)

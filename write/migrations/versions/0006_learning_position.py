@@ -22,12 +22,15 @@ def upgrade() -> None:
     op.add_column('enrollments', sa.Column('last_activity_at', sa.DateTime(timezone=True),
                                            server_default=sa.text('now()'), nullable=False),
                   schema='learning')
-    # Progress of every enrollment of a course at once (lesson list changed).
+    # Every enrollment of a course, and its completions, at once (the lesson list changed).
+    op.create_index('ix_enrollments_course_id', 'enrollments', ['course_id'], unique=False,
+                    schema='learning')
     op.create_index('ix_lesson_completions_course_id', 'lesson_completions', ['course_id'],
                     unique=False, schema='learning')
 
 
 def downgrade() -> None:
+    op.drop_index('ix_enrollments_course_id', table_name='enrollments', schema='learning')
     op.drop_index('ix_lesson_completions_course_id', table_name='lesson_completions',
                   schema='learning')
     op.drop_column('enrollments', 'last_activity_at', schema='learning')

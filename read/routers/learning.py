@@ -1,0 +1,36 @@
+"""Learning queries: the student's dashboard and progress in a course (Redis only)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from common.errors import NotFound
+from read.deps import LearningStore, Reader
+from read.stores.learning import DashboardSection, EnrollmentDoc
+
+router = APIRouter(prefix="/api/me", tags=["learning"])
+
+
+class Dashboard(BaseModel):
+    in_progress: DashboardSection  # enrolled or started, most recent activity first
+    completed: DashboardSection
+
+
+@router.get("/dashboard", response_model=Dashboard)
+async def dashboard(user: Reader, learning: LearningStore) -> Dashboard:
+    """The caller's courses with progress, next lesson and last activity; completed ones apart."""
+    active, done = await learning.dashboard(user.id)
+    return Dashboard(in_progress=active, completed=done)
+
+
+@router.get("/courses/{course_id}/progress", response_model=EnrollmentDoc,
+            responses={404: {"description": "the caller is not enrolled in this course"}})
+async def progress(course_id: UUID, user: Reader, learning: LearningStore) -> EnrollmentDoc:
+    """Where the caller stands in a course: lessons done, the next one, the last one opened."""
+    doc = await learning.progress(user.id, course_id)
+    if doc is None:
+        raise NotFound("you are not enrolled in this course", code="not_enrolled")
+    return doc
