@@ -22,10 +22,12 @@ from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
 from read.routers.catalog import router as catalog_router
 from read.routers.learning import router as learning_router
+from read.routers.notifications import router as notifications_router
 from read.routers.users import router as users_router
 from read.search.port import create_search_index
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
+from read.stores.notifications import NotificationsReadStore
 from read.stores.users import UsersReadStore
 
 log = logging.getLogger("edu.read")
@@ -47,7 +49,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
-            learning=LearningReadStore(redis),
+            learning=LearningReadStore(redis), notifications=NotificationsReadStore(redis),
         )
         yield
         await search.close()
@@ -72,5 +74,6 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(catalog_router)
     app.include_router(learning_router)
+    app.include_router(notifications_router)
     app.include_router(ops.query_router)
     return app

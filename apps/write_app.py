@@ -20,6 +20,7 @@ from write.deps import WriteResources
 from write.identity.router import router as identity_router
 from write.identity.sessions import TokenIssuer
 from write.learning.router import router as learning_router
+from write.notifications.router import router as notifications_router
 from write.outbox import CONSISTENCY_HEADER
 
 
@@ -55,5 +56,6 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_router)
     app.include_router(catalog_router)
     app.include_router(learning_router)
+    app.include_router(notifications_router)
     app.include_router(ops.command_router)
     return app

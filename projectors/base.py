@@ -35,8 +35,11 @@ class Targets:
 
 class Projection(Protocol):
     name: str
-    spaces: tuple[str, ...]
     uses_search: bool
+
+    @property
+    def spaces(self) -> tuple[str, ...]:
+        """The Redis document spaces the projection writes."""
 
     def handles(self, event: Event) -> bool: ...
 

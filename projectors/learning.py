@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from projectors.base import Stores, Targets
-from projectors.compare import compare_documents
-from projectors.scan import ScansTable, stream_ids
-from read.stores.documents import DocumentItem, DocumentSpace, encode
+from projectors.rows import RowDocuments
+from projectors.scan import stream_ids
+from read.stores.documents import IndexEntry
 from read.stores.learning import ENROLLMENTS, EnrollmentDoc, enrollment_entries
 from write.events import CourseProgressRecomputed, EnrollmentEvent, Event
 from write.learning.models import CourseFacts, Enrollment, LessonCompletion
@@ -53,12 +52,10 @@ async def load_enrollments(engine: AsyncEngine, ids: Sequence[uuid.UUID]) -> lis
     return docs
 
 
-class EnrollmentsProjection(ScansTable):
+class EnrollmentsProjection(RowDocuments[EnrollmentDoc]):
     """State-based like the others: re-reads the enrollment and writes its newest version."""
 
     name = ENROLLMENTS
-    spaces: tuple[str, ...] = (ENROLLMENTS,)
-    uses_search = False
     id_column = Enrollment.__table__.c.id
 
     def handles(self, event: Event) -> bool:
@@ -77,16 +74,8 @@ class EnrollmentsProjection(ScansTable):
         return stream_ids(engine, self.id_column, batch_size,
                           where=Enrollment.__table__.c.course_id == event.course_id)
 
-    async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
-        items: list[DocumentItem] = [
-            (str(doc.id), doc.version, encode(doc.model_dump(mode="json")),
-             enrollment_entries(doc))
-            for doc in await load_enrollments(stores.engine, ids)]
-        space = DocumentSpace(stores.redis, ENROLLMENTS)
-        for generation in targets.generations.get(ENROLLMENTS, ()):
-            await space.upsert_many(generation, items)
+    async def load(self, engine: AsyncEngine, ids: Sequence[uuid.UUID]) -> list[EnrollmentDoc]:
+        return await load_enrollments(engine, ids)
 
-    async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
-        expected = {str(doc.id): doc.model_dump(mode="json")
-                    for doc in await load_enrollments(stores.engine, ids)}
-        return await compare_documents(DocumentSpace(stores.redis, ENROLLMENTS), expected)
+    def entries(self, doc: EnrollmentDoc) -> list[IndexEntry]:
+        return enrollment_entries(doc)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from projectors.base import Stores, Targets
-from projectors.compare import compare_documents
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from projectors.loaders import load_users
-from projectors.scan import ScansTable
-from read.stores.documents import DocumentSpace, encode
+from projectors.rows import RowDocuments
+from read.stores.documents import DocumentSpace, IndexEntry, encode
 from read.stores.users import PROJECTION, UserDoc, index_entries
 from write.events import Event, UserEvent
 from write.identity.models import User
@@ -24,12 +24,10 @@ async def write_doc(space: DocumentSpace, generation: int, doc: UserDoc) -> bool
                               encode(doc.model_dump(mode="json")), index_entries(doc))
 
 
-class UsersProjection(ScansTable):
+class UsersProjection(RowDocuments[UserDoc]):
     """Re-reads users and stores their newest version (state-based: see ADR 0003)."""
 
     name = PROJECTION
-    spaces: tuple[str, ...] = (PROJECTION,)
-    uses_search = False
     id_column = User.__table__.c.id
 
     def handles(self, event: Event) -> bool:
@@ -39,18 +37,11 @@ class UsersProjection(ScansTable):
         assert isinstance(event, UserEvent)
         return [event.user_id]
 
-    async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
-        docs = [build_doc(row) for row in await load_users(stores.engine, ids)]
-        space = DocumentSpace(stores.redis, PROJECTION)
-        items = [(str(d.id), d.version, encode(d.model_dump(mode="json")), index_entries(d))
-                 for d in docs]
-        for generation in targets.generations.get(PROJECTION, ()):
-            await space.upsert_many(generation, items)
+    async def load(self, engine: AsyncEngine, ids: Sequence[uuid.UUID]) -> list[UserDoc]:
+        return [build_doc(row) for row in await load_users(engine, ids)]
 
-    async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
-        expected = {str(row["id"]): build_doc(row).model_dump(mode="json")
-                    for row in await load_users(stores.engine, ids)}
-        return await compare_documents(DocumentSpace(stores.redis, PROJECTION), expected)
+    def entries(self, doc: UserDoc) -> list[IndexEntry]:
+        return index_entries(doc)
 
 
 NAME = PROJECTION

@@ -16,6 +16,7 @@ from read.consistency import parse_token, wait_until_applied
 from read.search.port import SearchIndex
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
+from read.stores.notifications import NotificationsReadStore
 from read.stores.users import UserDoc, UsersReadStore
 
 
@@ -29,6 +30,7 @@ class ReadResources:
     users: UsersReadStore
     catalog: CatalogReadStore
     learning: LearningReadStore
+    notifications: NotificationsReadStore
     search: SearchIndex
 
 
@@ -59,9 +61,14 @@ async def _learning(request: Request) -> LearningReadStore:
     return resources_of(request).learning
 
 
+async def _notifications(request: Request) -> NotificationsReadStore:
+    return resources_of(request).notifications
+
+
 CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
 Search = Annotated[SearchIndex, Depends(_search)]
 LearningStore = Annotated[LearningReadStore, Depends(_learning)]
+NotificationsStore = Annotated[NotificationsReadStore, Depends(_notifications)]
 
 
 async def _consistency(

@@ -83,3 +83,15 @@ async def lesson_ids(actor: Actor, course_id: str) -> list[str]:
     """The course's lessons in outline order, from its page."""
     page = (await actor.read(f"/api/courses/{course_id}")).json()
     return [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
+
+
+async def inbox_reaching(actor: Actor, count: int, **params: Any) -> dict[str, Any]:
+    """The actor's inbox once it holds `count` notifications (reactions and projections run in
+    the background); fails after about ten seconds."""
+    body: dict[str, Any] = {}
+    for _ in range(200):
+        body = (await actor.read("/api/me/notifications", **params)).json()
+        if body["total"] == count:
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the inbox never held {count}: {body}")

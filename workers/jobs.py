@@ -134,7 +134,8 @@ async def send_email(ctx: Context, body: dict[str, Any]) -> str:
         if not await redis.set(sent_key, 1, nx=True, ex=7 * 24 * 3600):
             return "already sent"
         try:
-            where = await mail.deliver(mail.compose(event, ctx["settings"]), ctx["settings"])
+            message = await mail.message_for(event, ctx["settings"], ctx["engine"])
+            where = await mail.deliver(message, ctx["settings"])
         except BaseException:
             await redis.delete(sent_key)
             raise

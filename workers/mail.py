@@ -8,11 +8,34 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiosmtplib
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
-from write.events import Event, PasswordResetEmailRequested, VerificationEmailRequested
+from write.catalog.models import Course
+from write.events import (
+    Event,
+    NotificationEmailRequested,
+    PasswordResetEmailRequested,
+    VerificationEmailRequested,
+)
+from write.identity.models import User
 
 SMTP_TIMEOUT_SECONDS = 10
+
+
+async def message_for(event: Event, settings: Settings, engine: AsyncEngine) -> EmailMessage:
+    """The message an email event asks for; a notification's recipient and course are read from
+    the write model at sending time."""
+    if isinstance(event, NotificationEmailRequested):
+        async with engine.connect() as conn:
+            to = (await conn.execute(select(User.email, User.name)
+                                     .where(User.id == event.user_id))).one()
+            title = await conn.scalar(select(Course.title).where(Course.id == event.course_id))
+        return _message(settings, to=to.email, subject=f"You completed «{title}»",
+                        text=(f"Hello {to.name},\n\ncongratulations: you completed every lesson "
+                              f"of «{title}».\n\nYour courses: {settings.web_base_url}/dashboard\n"))
+    return compose(event, settings)
 
 
 def compose(event: Event, settings: Settings) -> EmailMessage:
@@ -32,9 +55,13 @@ def compose(event: Event, settings: Settings) -> EmailMessage:
                 "ignore this message.\n")
     else:
         raise ValueError(f"{event.event_type} is not an email event")
+    return _message(settings, to=event.email, subject=subject, text=text)
+
+
+def _message(settings: Settings, *, to: str, subject: str, text: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = event.email
+    message["To"] = to
     message["Subject"] = subject
     message.set_content(text)
     return message

@@ -10,23 +10,30 @@ from projectors.base import Projection, Stores
 from projectors.catalog import CategoriesProjection, CoursesProjection
 from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
+from projectors.notifications import NotificationsProjection
 from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
 from write.events import (
     CourseFactsPublished,
     Event,
+    LessonAdded,
+    LessonCompleted,
+    NotificationEmailRequested,
     PasswordResetEmailRequested,
+    StudentEnrolled,
     VerificationEmailRequested,
 )
 from write.learning.reactions import sync_course_facts
+from write.notifications import reactions as notifications
 from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
-                        EnrollmentsProjection())
+                        EnrollmentsProjection(), NotificationsProjection())
 }
 
-EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type}
+EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type,
+                NotificationEmailRequested.event_type}
 
 # One context's reaction to another's event: a command-side handler with its own transaction.
 # An event may have several (one per reacting context); each is idempotent, so a retry of the
@@ -34,6 +41,9 @@ EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequest
 Reaction = Callable[[UnitOfWork, Any], Awaitable[None]]
 REACTIONS: dict[str, tuple[Reaction, ...]] = {
     CourseFactsPublished.event_type: (sync_course_facts,),
+    StudentEnrolled.event_type: (notifications.student_enrolled,),
+    LessonCompleted.event_type: (notifications.course_completed,),
+    LessonAdded.event_type: (notifications.lesson_added,),
 }
 
 

@@ -245,6 +245,64 @@ class CourseProgressRecomputed(Event):
         return str(self.course_id)
 
 
+NotificationKind = Literal["enrolled", "course_completed", "new_lesson"]
+
+
+class NotificationEvent(Event):
+    """Any change to one notification."""
+
+    aggregate_type: ClassVar[str] = "notification"
+    notification_id: UUID
+    user_id: UUID
+    version: int
+
+    def aggregate_id(self) -> str:
+        return str(self.notification_id)
+
+
+class NotificationCreated(NotificationEvent):
+    event_type: ClassVar[str] = "notifications.created"
+    kind: NotificationKind
+    course_id: UUID
+
+
+class NotificationRead(NotificationEvent):
+    event_type: ClassVar[str] = "notifications.read"
+
+
+class NotificationEmailRequested(NotificationEvent):
+    """The notification is also worth a mail (a completed course, a receipt)."""
+
+    event_type: ClassVar[str] = "notifications.email_requested"
+    kind: NotificationKind
+    course_id: UUID
+
+
+class NotificationsAllRead(Event):
+    """A user marked every notification read (one event however many there were)."""
+
+    event_type: ClassVar[str] = "notifications.all_read"
+    aggregate_type: ClassVar[str] = "user"
+    user_id: UUID
+    count: int
+
+    def aggregate_id(self) -> str:
+        return str(self.user_id)
+
+
+class LessonAnnounced(Event):
+    """Every student of the course was told of a new lesson (one event for all of them)."""
+
+    event_type: ClassVar[str] = "notifications.lesson_announced"
+    aggregate_type: ClassVar[str] = "course"
+    course_id: UUID
+    lesson_id: UUID
+    notified: int
+
+    def aggregate_id(self) -> str:
+        return str(self.course_id)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -274,6 +332,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LessonCompleted,
         LessonOpened,
         CourseProgressRecomputed,
+        NotificationCreated,
+        NotificationRead,
+        NotificationEmailRequested,
+        NotificationsAllRead,
+        LessonAnnounced,
     )
 }
 

@@ -4,11 +4,12 @@ from write.catalog import models as catalog_models
 from write.db import Base
 from write.identity import models as identity_models
 from write.learning import models as learning_models
+from write.notifications import models as notification_models
 from write.outbox import OutboxEvent
 
 metadata = Base.metadata
 # One Postgres schema per context (DESIGN §4); what migrations manage.
-SCHEMAS = ("identity", "outbox", "catalog", "learning")
+SCHEMAS = ("identity", "outbox", "catalog", "learning", "notifications")
 
 __all__ = ["SCHEMAS", "OutboxEvent", "catalog_models", "identity_models", "learning_models",
-           "metadata"]
+           "metadata", "notification_models"]

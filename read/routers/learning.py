@@ -5,25 +5,19 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from common.errors import NotFound
 from read.deps import LearningStore, Reader
-from read.stores.learning import DashboardSection, EnrollmentDoc
+from read.stores.learning import Dashboard, EnrollmentDoc
 
 router = APIRouter(prefix="/api/me", tags=["learning"])
 
 
-class Dashboard(BaseModel):
-    in_progress: DashboardSection  # enrolled or started, most recent activity first
-    completed: DashboardSection
-
-
 @router.get("/dashboard", response_model=Dashboard)
 async def dashboard(user: Reader, learning: LearningStore) -> Dashboard:
-    """The caller's courses with progress, next lesson and last activity; completed ones apart."""
-    active, done = await learning.dashboard(user.id)
-    return Dashboard(in_progress=active, completed=done)
+    """The caller's courses with progress, next lesson and last activity, completed ones apart,
+    and how many notifications are unread."""
+    return await learning.dashboard(user.id)
 
 
 @router.get("/courses/{course_id}/progress", response_model=EnrollmentDoc,

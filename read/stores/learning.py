@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from common.ids import enrollment_id
 from read.stores.catalog import COURSES
 from read.stores.documents import DocumentSpace, IndexEntry
+from read.stores.notifications import NOTIFICATIONS
 
 ENROLLMENTS = "enrollments"
 DASHBOARD_LIMIT = 50  # courses per dashboard section; the totals say how many there are
@@ -24,8 +25,9 @@ return redis.call('ZSCORE', ARGV[1] .. gen .. ':student:' .. ARGV[2], ARGV[3])
 """
 
 # One round trip for the whole dashboard, however many courses: for the active and the completed
-# section, the size, the most recent enrollments and their courses' pages. The course id is
-# matched in the enrollment document, not decoded (see the course page script).
+# section, the size, the most recent enrollments and their courses' pages; then the number of
+# unread notifications. The course id is matched in the enrollment document, not decoded (see
+# the course page script).
 _READ_DASHBOARD = """
 local enrollments = ARGV[1] .. (redis.call('GET', KEYS[1]) or '1') .. ':'
 local courses = ARGV[3] .. (redis.call('GET', KEYS[2]) or '1') .. ':doc:'
@@ -45,6 +47,8 @@ for _, section in ipairs({'active:', 'done:'}) do
   end
   reply[#reply + 1] = {redis.call('ZCARD', set), docs, pages}
 end
+local inbox = ARGV[5] .. (redis.call('GET', KEYS[3]) or '1') .. ':unread:' .. ARGV[2]
+reply[#reply + 1] = redis.call('ZCARD', inbox)
 return reply
 """
 
@@ -106,6 +110,12 @@ class DashboardSection(BaseModel):
     total: int
 
 
+class Dashboard(BaseModel):
+    in_progress: DashboardSection  # enrolled or started, most recent activity first
+    completed: DashboardSection
+    unread_notifications: int
+
+
 def _lesson_ref(page: dict[str, Any], lesson_id: str | None) -> LessonRef | None:
     if lesson_id is None:
         return None
@@ -138,6 +148,7 @@ class LearningReadStore:
     def __init__(self, redis: Redis) -> None:
         self.enrollments = DocumentSpace(redis, ENROLLMENTS)
         self.courses = DocumentSpace(redis, COURSES)
+        self.notifications = DocumentSpace(redis, NOTIFICATIONS)
         self._is_enrolled = redis.register_script(_IS_ENROLLED)
         self._read_dashboard = redis.register_script(_READ_DASHBOARD)
 
@@ -151,13 +162,15 @@ class LearningReadStore:
         doc = await self.enrollments.get_current(str(enrollment_id(student_id, course_id)))
         return EnrollmentDoc.model_validate(doc) if doc else None
 
-    async def dashboard(self, student_id: UUID, *, limit: int = DASHBOARD_LIMIT
-                        ) -> tuple[DashboardSection, DashboardSection]:
+    async def dashboard(self, student_id: UUID, *, limit: int = DASHBOARD_LIMIT) -> Dashboard:
         """The student's active and completed courses, most recent activity first."""
-        active, done = await self._read_dashboard(
-            keys=[self.enrollments.generation_key, self.courses.generation_key],
-            args=[self.enrollments.key_prefix, str(student_id), self.courses.key_prefix, limit])
-        return _section(active), _section(done)
+        active, done, unread = await self._read_dashboard(
+            keys=[self.enrollments.generation_key, self.courses.generation_key,
+                  self.notifications.generation_key],
+            args=[self.enrollments.key_prefix, str(student_id), self.courses.key_prefix, limit,
+                  self.notifications.key_prefix])
+        return Dashboard(in_progress=_section(active), completed=_section(done),
+                         unread_notifications=int(unread))
 
 
 def _section(reply: list[Any]) -> DashboardSection:

@@ -17,7 +17,13 @@ from projectors.rebuild import rebuild, verify
 from read.stores.documents import DocumentSpace
 from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teacher
 from tests.builders import envelopes
-from tests.checks import enrollment_state, expect_error, known_to_learning, lesson_ids
+from tests.checks import (
+    enrollment_state,
+    expect_error,
+    inbox_reaching,
+    known_to_learning,
+    lesson_ids,
+)
 from tests.harness import Platform
 from workers.routing import PROJECTIONS
 
@@ -96,6 +102,7 @@ async def test_twice_own_course_anonymous_and_malformed_are_refused(
 ) -> None:
     student = await sign_up(platform, "twice@example.com")
     await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
+    await inbox_reaching(student, 1)  # the reactions to the enrollment are done
     before = await enrollment_state(engine)
 
     twice = await platform.write.post("/api/enrollments", json={"course_id": catalog.free},
@@ -172,6 +179,7 @@ async def test_completing_lessons_moves_the_enrollment_to_completed_once(
     student = await sign_up(platform, "learner@example.com")
     outsider = await sign_up(platform, "nosy@example.com")
     await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
+    await inbox_reaching(student, 1)  # the reactions to the enrollment are done
     before = await enrollment_state(engine)
 
     refused = await platform.write.post(f"/api/lessons/{first}/complete", headers=outsider.auth)

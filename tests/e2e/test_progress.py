@@ -16,7 +16,13 @@ from projectors.rebuild import verify
 from read.stores.learning import LearningReadStore
 from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teacher
 from tests.builders import envelopes
-from tests.checks import enrollment_state, expect_error, known_to_learning, lesson_ids
+from tests.checks import (
+    enrollment_state,
+    expect_error,
+    inbox_reaching,
+    known_to_learning,
+    lesson_ids,
+)
 from tests.harness import Platform
 from workers.routing import PROJECTIONS
 
@@ -109,7 +115,7 @@ async def test_progress_and_position_are_the_students_own(
     course_id = await publish_course(teacher, title="Python", lessons=2)
     await known_to_learning(engine, teacher, course_id)
     [first, _] = await lesson_ids(teacher, course_id)
-    await enrolled(platform, "learner@example.com", course_id)
+    await inbox_reaching(await enrolled(platform, "learner@example.com", course_id), 1)
     outsider = await sign_up(platform, "outsider@example.com")
     before = await enrollment_state(engine)
 
@@ -127,7 +133,7 @@ async def test_progress_and_position_are_the_students_own(
                  status=404, code="not_enrolled")
     board = (await outsider.read("/api/me/dashboard")).json()
     assert board == {"in_progress": {"items": [], "total": 0},
-                     "completed": {"items": [], "total": 0}}
+                     "completed": {"items": [], "total": 0}, "unread_notifications": 0}
     expect_error(await platform.read.get("/api/me/dashboard"), status=401, code="unauthorized")
 
 
@@ -198,8 +204,8 @@ async def test_the_dashboard_is_one_redis_round_trip_however_many_courses(
         calls = []
         for student, expected in ((one, 1), (six, 6)):
             client.calls = 0
-            active, _ = await store.dashboard(uuid.UUID(student.id))
-            assert len(active.items) == expected
+            board = await store.dashboard(uuid.UUID(student.id))
+            assert len(board.in_progress.items) == expected
             calls.append(client.calls)
     finally:
         await client.aclose()
