@@ -176,17 +176,26 @@ def seed(
     modules: Annotated[int, typer.Option(help="Modules per course.")] = 3,
     lessons: Annotated[int, typer.Option(help="Lessons per module.")] = 4,
     categories: Annotated[int, typer.Option(help="Categories to create.")] = 24,
+    students: Annotated[int, typer.Option(
+        help="Students to create (with the default teachers, 50,000 users).")] = 40_000,
+    enrollments: Annotated[int, typer.Option(
+        help="Enrollments in free published courses, with progress.")] = 200_000,
     random_seed: Annotated[int, typer.Option(help="Seed of the data generator.")] = 2026,
     rebuild_after: Annotated[bool, typer.Option("--rebuild/--no-rebuild",
                                                 help="Rebuild the read models afterwards.")] = True,
 ) -> None:
-    """Bulk-load realistic catalog data with COPY straight into the write schema, then rebuild."""
-    from tools.seed import seed_catalog
+    """Bulk-load realistic data (catalog, students, enrollments with progress) with COPY straight
+    into the write schema, then rebuild the read models."""
+    from tools.seed import bulk_seed
 
     settings = operator_settings()
-    result = asyncio.run(seed_catalog(settings, teachers=teachers, courses=courses,
-                                      modules_per_course=modules, lessons_per_module=lessons,
-                                      categories=categories, random_seed=random_seed))
+    try:
+        result = asyncio.run(bulk_seed(settings, teachers=teachers, courses=courses,
+                                       modules_per_course=modules, lessons_per_module=lessons,
+                                       categories=categories, students=students,
+                                       enrollments=enrollments, random_seed=random_seed))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     console.print(f"seeded {result}")
     if rebuild_after:
         from apps.operator import rebuild_with_progress

@@ -40,7 +40,7 @@ from read.stores.documents import PREFIX
 from read.stores.ops import REBUILD_STATUS_PREFIX
 from tools import seed_data as words
 from tools.loadgen import LoadClient
-from tools.seed import seed_catalog
+from tools.seed import bulk_seed
 from write.migrate import upgrade
 
 BENCH_DATABASE = "edu_bench"
@@ -159,7 +159,7 @@ async def prepare_data(settings: Settings, args: argparse.Namespace) -> dict[str
         earlier = json.loads(facts.read_text()) if facts.exists() else {}
         return {**earlier, "seeded": False, "courses": existing}
     console.rule("seeding")
-    result = await seed_catalog(settings, teachers=args.teachers or max(args.courses // 10, 1),
+    result = await bulk_seed(settings, teachers=args.teachers or max(args.courses // 10, 1),
                                 courses=args.courses, modules_per_course=args.modules,
                                 lessons_per_module=args.lessons, categories=args.categories,
                                 random_seed=args.random_seed)
@@ -641,7 +641,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                [[machine["nproc"], f"{machine['ram_gib']} GiB", machine["cpu"], machine["python"],
                  machine["postgres"], machine["redis"], machine["search"]]]),
         "## Data",
-        (f"Seeded with `tools.seed.seed_catalog` (COPY): {seed['teachers']:,} teachers, "
+        (f"Seeded with `tools.seed.bulk_seed` (COPY): {seed['teachers']:,} teachers, "
          f"{seed['categories']:,} categories, {seed['courses']:,} courses, {seed['modules']:,} "
          f"modules, {seed['lessons']:,} lessons in **{seed['seconds']:.1f} s**"
          + ("." if seed["seeded"] else " (by an earlier run; this one reused the data).")

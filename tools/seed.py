@@ -51,7 +51,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "catalog.modules": ("id", "course_id", "title", "position"),
     "catalog.lessons": ("id", "module_id", "course_id", "title", "content_md", "video_url",
                         "duration_minutes", "preview", "position"),
+    "learning.enrollments": ("id", "student_id", "course_id", "status", "version",
+                             "last_lesson_id", "last_activity_at", "created_at", "updated_at"),
+    "learning.lesson_completions": ("student_id", "lesson_id", "course_id", "completed_at"),
+    "notifications.course_students": ("course_id", "student_id"),
 }
+CATALOG_TABLES = ("catalog.courses", "catalog.modules", "catalog.lessons")
 # A random 128-bit number becomes a version-4 UUID with these bits (as uuid.uuid4 sets them).
 _UUID_CLEAR = ~((0xF << 76) | (0x3 << 62)) & (2**128 - 1)
 _UUID_V4 = (4 << 76) | (0x2 << 62)
@@ -70,11 +75,17 @@ class SeedResult:
     modules: int
     lessons: int
     seconds: float
+    students: int = 0
+    enrollments: int = 0
+    completions: int = 0
 
     def __str__(self) -> str:
-        rows = self.teachers + self.categories + self.courses + self.modules + self.lessons
+        rows = (self.teachers + self.categories + self.courses + self.modules + self.lessons
+                + self.students + self.enrollments + self.completions)
         return (f"run {self.run}: {self.teachers:,} teachers, {self.categories:,} categories, "
-                f"{self.courses:,} courses, {self.modules:,} modules, {self.lessons:,} lessons "
+                f"{self.courses:,} courses, {self.modules:,} modules, {self.lessons:,} lessons, "
+                f"{self.students:,} students, {self.enrollments:,} enrollments, "
+                f"{self.completions:,} completed lessons "
                 f"in {self.seconds:.1f}s ({rows / max(self.seconds, 1e-9):,.0f} rows/s)")
 
 
@@ -113,13 +124,13 @@ class CatalogRows:
         rows = []
         for n in range(count):
             created = self._ago(3 * 365)
-            row = (self.new_id(), teacher_email(n, self.run), self._person_name(), password_hash,
+            row = (self.new_id(), teacher_email(n, self.run), self.person_name(), password_hash,
                    "teacher", True, True, False, 1, created, created)
             rows.append(row)
         self.teacher_ids += [row[0] for row in rows]
         return rows
 
-    def _person_name(self) -> str:
+    def person_name(self) -> str:
         rng = self.rng
         if rng.random() < 0.6:
             if rng.random() < 0.5:
@@ -273,7 +284,8 @@ class RateColumn(ProgressColumn):
 
 
 class TableLoader:
-    """COPYs rows into the write tables and advances one progress bar per table."""
+    """COPYs rows into the write tables and advances one progress bar per table (a table
+    without a known total gets its bar when its rows arrive)."""
 
     def __init__(self, conn: asyncpg.Connection, progress: Progress, totals: dict[str, int]):
         self.conn = conn
@@ -285,49 +297,66 @@ class TableLoader:
         schema, name = table.split(".")
         await self.conn.copy_records_to_table(name, schema_name=schema, records=rows,
                                               columns=list(COLUMNS[table]))
+        if table not in self.tasks:
+            self.tasks[table] = self.progress.add_task(table, total=len(rows))
         self.progress.advance(self.tasks[table], len(rows))
 
 
 def _check_sizes(teachers: int, courses: int, modules_per_course: int, lessons_per_module: int,
-                 categories: int) -> None:
-    if min(teachers, courses, categories) < 0 or (courses and not teachers):
+                 categories: int, students: int, enrollments: int) -> None:
+    if min(teachers, courses, categories, students, enrollments) < 0 or (courses and not teachers):
         raise ValueError("counts must not be negative, and courses need at least one teacher")
     if modules_per_course < 1 or lessons_per_module < 1:
         raise ValueError("every course needs at least one module with at least one lesson")
+    if enrollments and not students:
+        raise ValueError("enrollments need at least one student")
 
 
-async def seed_catalog(settings: Settings, *, teachers: int, courses: int,
-                       modules_per_course: int, lessons_per_module: int, categories: int,
-                       random_seed: int, show_progress: bool = True) -> SeedResult:
-    """Adds verified teachers, categories and courses with their outlines in one transaction."""
-    _check_sizes(teachers, courses, modules_per_course, lessons_per_module, categories)
+async def bulk_seed(settings: Settings, *, teachers: int, courses: int, modules_per_course: int,
+                    lessons_per_module: int, categories: int, random_seed: int,
+                    students: int = 0, enrollments: int = 0,
+                    show_progress: bool = True) -> SeedResult:
+    """Adds verified teachers, categories, courses with their outlines, and students with their
+    enrollments in free published courses and progress, in one transaction."""
+    from tools.seed_learning import COPY_COURSE_FACTS, LearningRows, free_courses, seed_learning
+
+    _check_sizes(teachers, courses, modules_per_course, lessons_per_module, categories,
+                 students, enrollments)
     started = time.perf_counter()
     conn = await asyncpg.connect(settings.database_url_plain)
     try:
         run = await free_run(conn, teachers=teachers, categories=categories)
         rows = CatalogRows(random_seed, run, modules_per_course=modules_per_course,
                            lessons_per_module=lessons_per_module)
-        totals = dict(zip(COLUMNS, (teachers, categories, courses, courses * modules_per_course,
-                                    courses * modules_per_course * lessons_per_module),
-                          strict=True))
-        columns = (TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
+        totals = {"identity.users": teachers + students, "catalog.categories": categories,
+                  "catalog.courses": courses, "catalog.modules": courses * modules_per_course,
+                  "catalog.lessons": courses * modules_per_course * lessons_per_module}
+        columns = (TextColumn("{task.description:<30}"), BarColumn(), MofNCompleteColumn(),
                    RateColumn(), TimeElapsedColumn())
         with Progress(*columns, disable=not show_progress) as progress:
             loader = TableLoader(conn, progress, totals)
             async with conn.transaction():
-                # One argon2 hash for every seeded teacher: hashing 10,000 would take minutes.
-                await loader.copy("identity.users",
-                                  rows.teachers(teachers, hash_password(SEED_PASSWORD)))
+                # One argon2 hash for every seeded account: hashing 50,000 would take minutes.
+                password_hash = hash_password(SEED_PASSWORD)
+                await loader.copy("identity.users", rows.teachers(teachers, password_hash))
                 await loader.copy("catalog.categories", rows.categories(categories))
                 for start in range(0, courses, CHUNK_COURSES):
                     chunk = rows.courses(min(CHUNK_COURSES, courses - start))
-                    for table, table_rows in zip(list(COLUMNS)[2:], chunk, strict=True):
+                    for table, table_rows in zip(CATALOG_TABLES, chunk, strict=True):
                         await loader.copy(table, table_rows)
+                await conn.execute(COPY_COURSE_FACTS)
+                learners = LearningRows(random_seed, run, await free_courses(conn))
+                names = [rows.person_name() for _ in range(500)]
+                students_added, enrolled, completed = await seed_learning(
+                    loader, learners, students=students, enrollments=enrollments,
+                    password_hash=password_hash, names=names)
         # COPY leaves planner statistics stale; the naive baseline's plans depend on them.
         await conn.execute("ANALYZE identity.users, catalog.categories, catalog.courses, "
-                           "catalog.modules, catalog.lessons")
+                           "catalog.modules, catalog.lessons, learning.course_facts, "
+                           "learning.enrollments, learning.lesson_completions, "
+                           "notifications.course_students")
     finally:
         await conn.close()
-    modules, lessons = totals["catalog.modules"], totals["catalog.lessons"]
-    return SeedResult(run, teachers, categories, courses, modules, lessons,
-                      seconds=time.perf_counter() - started)
+    return SeedResult(run, teachers, categories, courses, totals["catalog.modules"],
+                      totals["catalog.lessons"], seconds=time.perf_counter() - started,
+                      students=students_added, enrollments=enrolled, completions=completed)

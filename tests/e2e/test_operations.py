@@ -15,7 +15,7 @@ from read.search.port import create_search_index
 from read.stores.documents import DocumentSpace
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
 from tests.harness import Platform, edu
-from tools.seed import seed_catalog
+from tools.seed import bulk_seed
 from workers.routing import PROJECTIONS
 
 
@@ -108,7 +108,7 @@ async def test_changes_committed_during_a_rebuild_are_in_the_rebuilt_read_models
     teacher = await verified_teacher(platform, admin, "live@example.com", "Live Teacher")
     course_ids = [await publish_course(teacher, title=f"Course {n}") for n in range(6)]
     # Enough other courses that the scan takes a while, one course per batch.
-    await seed_catalog(platform.settings, teachers=3, courses=400, modules_per_course=1,
+    await bulk_seed(platform.settings, teachers=3, courses=400, modules_per_course=1,
                        lessons_per_module=2, categories=2, random_seed=5, show_progress=False)
     search = await create_search_index(platform.settings)
     stores = Stores(engine, redis, search)

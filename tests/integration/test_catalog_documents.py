@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from common.settings import Settings
 from projectors.catalog_documents import load_course_documents
 from read.stores.catalog import CoursePage, LessonDoc
-from tools.seed import seed_catalog
+from tools.seed import bulk_seed
 
 
 def as_pydantic_writes_it(model: type[CoursePage] | type[LessonDoc], raw: str) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def as_pydantic_writes_it(model: type[CoursePage] | type[LessonDoc], raw: str) -
 
 async def test_course_and_lesson_json_match_the_read_models(settings: Settings,
                                                             engine: AsyncEngine) -> None:
-    await seed_catalog(settings, teachers=3, courses=12, modules_per_course=2,
+    await bulk_seed(settings, teachers=3, courses=12, modules_per_course=2,
                        lessons_per_module=3, categories=2, random_seed=11, show_progress=False)
     async with engine.begin() as conn:
         ids = list((await conn.scalars(text("SELECT id FROM catalog.courses ORDER BY id"))).all())

@@ -16,7 +16,7 @@ from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
 from read.stores.documents import DocumentSpace
 from read.stores.ops import REBUILD_STATUS_PREFIX
-from tools.seed import seed_catalog
+from tools.seed import bulk_seed
 
 
 class FailsAfterFirstBatches(CoursesProjection):
@@ -35,7 +35,7 @@ class FailsAfterFirstBatches(CoursesProjection):
 async def test_a_failed_rebuild_is_abandoned_and_the_old_read_models_keep_serving(
     settings: Settings, engine: AsyncEngine, redis: Redis
 ) -> None:
-    await seed_catalog(settings, teachers=2, courses=40, modules_per_course=1,
+    await bulk_seed(settings, teachers=2, courses=40, modules_per_course=1,
                        lessons_per_module=2, categories=2, random_seed=3, show_progress=False)
     search = await create_search_index(settings)
     try:

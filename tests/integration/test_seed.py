@@ -13,16 +13,16 @@ from projectors.base import Stores
 from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
 from read.stores.documents import DocumentSpace
-from tools.seed import SEED_PASSWORD, SeedResult, seed_catalog
+from tools.seed import SEED_PASSWORD, SeedResult, bulk_seed
 from workers.routing import PROJECTIONS
 from write.catalog.text import sanitize_html
 from write.identity.secrets import verify_password
 
 
 async def seed(settings: Settings, *, random_seed: int = 7) -> SeedResult:
-    return await seed_catalog(settings, teachers=5, courses=50, modules_per_course=2,
-                              lessons_per_module=3, categories=4, random_seed=random_seed,
-                              show_progress=False)
+    return await bulk_seed(settings, teachers=5, courses=50, modules_per_course=2,
+                           lessons_per_module=3, categories=4, students=20, enrollments=60,
+                           random_seed=random_seed, show_progress=False)
 
 
 async def rows(engine: AsyncEngine, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -81,6 +81,47 @@ async def test_a_small_seed_lands_a_valid_catalog(settings: Settings, engine: As
     teacher = (await rows(engine, "SELECT email, password_hash FROM identity.users LIMIT 1"))[0]
     assert teacher["email"].endswith("@seed.example")
     assert verify_password(teacher["password_hash"], SEED_PASSWORD)
+
+
+async def test_seeded_students_are_enrolled_in_free_courses_with_consistent_progress(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    result = await seed(settings)
+
+    assert (result.students, result.enrollments) == (20, 60)
+    facts = {f["course_id"]: f for f in await rows(engine, """
+        SELECT f.*, c.status AS catalog_status, c.price AS catalog_price,
+               (SELECT array_agg(l.id ORDER BY m.position, l.position) FROM catalog.modules m
+                JOIN catalog.lessons l ON l.module_id = m.id WHERE m.course_id = c.id) AS outline
+        FROM learning.course_facts f JOIN catalog.courses c ON c.id = f.course_id""")}
+    assert len(facts) == 50  # learning knows every seeded course, as its reaction would
+    assert all(f["lesson_ids"] == f["outline"] and f["status"] == f["catalog_status"]
+               and f["price"] == f["catalog_price"] for f in facts.values())
+    enrollments = await rows(engine, "SELECT * FROM learning.enrollments")
+    assert len({(e["student_id"], e["course_id"]) for e in enrollments}) == 60
+    done = await rows(engine, "SELECT student_id, course_id, lesson_id FROM "
+                              "learning.lesson_completions")
+    for enrollment in enrollments:
+        course = facts[enrollment["course_id"]]
+        assert (course["status"], course["price"]) == ("published", None)
+        completed = {d["lesson_id"] for d in done if (d["student_id"], d["course_id"]) == (
+            enrollment["student_id"], enrollment["course_id"])}
+        lessons = course["lesson_ids"]
+        assert completed == set(lessons[:len(completed)])  # studied in order
+        assert enrollment["status"] == ("completed" if len(completed) == len(lessons)
+                                        else "in_progress" if completed else "enrolled")
+        assert enrollment["version"] == 1 + len(completed)
+        assert enrollment["last_lesson_id"] == (lessons[len(completed) - 1] if completed
+                                                else None)
+    statuses = {e["status"] for e in enrollments}
+    assert statuses == {"enrolled", "in_progress", "completed"}
+    told = await rows(engine, "SELECT course_id, student_id FROM notifications.course_students")
+    assert sorted(map(str, told)) == sorted(
+        str({"course_id": e["course_id"], "student_id": e["student_id"]}) for e in enrollments)
+    students = await rows(engine, "SELECT password_hash FROM identity.users "
+                                  "WHERE role = 'student' AND email_verified")
+    assert len(students) == 20
+    assert verify_password(students[0]["password_hash"], SEED_PASSWORD)
 
 
 async def test_the_same_seed_gives_the_same_catalog_and_reruns_add_to_it(
