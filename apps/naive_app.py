@@ -27,9 +27,12 @@ from read.stores.catalog import (
     LessonOutline,
     ModuleOutline,
 )
+from read.stores.learning import DASHBOARD_LIMIT, Dashboard, DashboardCourse, DashboardSection, LessonRef
 from write.catalog.models import Category, Course, Lesson, Module
 from write.db import create_engine
 from write.identity.models import User
+from write.learning.models import Enrollment, LessonCompletion
+from write.notifications.models import Notification
 
 router = APIRouter(prefix="/api/naive", tags=["naive baseline"])
 
@@ -116,6 +119,58 @@ async def search_courses(engine: Engine, q: Annotated[str | None, Query(max_leng
     return NaiveSearchPage(items=items, total=rows[0]["total"] if rows else 0)
 
 
+async def _sections(conn: AsyncConnection, student_id: UUID) -> dict[bool, list[DashboardCourse]]:
+    """The student's courses from the learning, catalog and identity tables (one query per
+    schema and kind of row, no read model), split into completed or not."""
+    enrollments = (await conn.execute(
+        select(Enrollment.__table__).where(Enrollment.student_id == student_id)
+        .order_by(Enrollment.last_activity_at.desc()))).all()
+    course_ids = [e.course_id for e in enrollments]
+    courses = {c.id: c for c in await conn.execute(
+        select(Course.id, Course.title, Course.cover_url, Course.teacher_id)
+        .where(Course.id.in_(course_ids)))}
+    names = await _teacher_names(conn, {c.teacher_id for c in courses.values()})
+    lessons: dict[UUID, list[LessonRef]] = {course_id: [] for course_id in course_ids}
+    for row in await conn.execute(
+            select(Lesson.id, Lesson.title, Lesson.course_id).join(Module)
+            .where(Lesson.course_id.in_(course_ids)).order_by(Module.position, Lesson.position)):
+        lessons[row.course_id].append(LessonRef(id=row.id, title=row.title))
+    done = set((await conn.execute(select(LessonCompletion.lesson_id).where(
+        LessonCompletion.student_id == student_id,
+        LessonCompletion.course_id.in_(course_ids)))).scalars())
+    sections: dict[bool, list[DashboardCourse]] = {True: [], False: []}
+    for enrollment in enrollments:
+        course, outline = courses.get(enrollment.course_id), lessons[enrollment.course_id]
+        if course is None:
+            continue
+        finished = [lesson for lesson in outline if lesson.id in done]
+        sections[enrollment.status == "completed"].append(DashboardCourse(
+            course_id=course.id, title=course.title, cover_url=course.cover_url,
+            teacher_name=names.get(course.teacher_id, ""), status=enrollment.status,
+            progress_percent=len(finished) * 100 // len(outline) if outline else 0,
+            completed_lessons=len(finished), total_lessons=len(outline),
+            next_lesson=next((lesson for lesson in outline if lesson.id not in done), None),
+            last_lesson=next((lesson for lesson in outline
+                              if lesson.id == enrollment.last_lesson_id), None),
+            last_activity_at=enrollment.last_activity_at, enrolled_at=enrollment.created_at))
+    return sections
+
+
+@router.get("/students/{student_id}/dashboard", response_model=Dashboard)
+async def dashboard(student_id: UUID, engine: Engine) -> Dashboard:
+    """A student's dashboard, assembled from the write tables on every request."""
+    async with engine.connect() as conn:
+        sections = await _sections(conn, student_id)
+        unread = await conn.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == student_id, Notification.read_at.is_(None)))
+    return Dashboard(
+        in_progress=DashboardSection(items=sections[False][:DASHBOARD_LIMIT],
+                                     total=len(sections[False])),
+        completed=DashboardSection(items=sections[True][:DASHBOARD_LIMIT],
+                                   total=len(sections[True])),
+        unread_notifications=unread or 0)
+
+
 def create_naive_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -126,7 +181,7 @@ def create_naive_app(settings: Settings | None = None) -> FastAPI:
         await app.state.engine.dispose()
 
     app = FastAPI(title="EduPlatform naive baseline", version="0.1.0", lifespan=lifespan,
-                  description="Course pages and search read straight from the write tables.")
+                  description="Course pages, search and dashboards read straight from the write tables.")
 
     async def postgres() -> None:
         async with app.state.engine.connect() as conn:

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.naive_app import create_naive_app
-from tests.actors import admin_of, publish_course, verified_teacher
+from tests.actors import admin_of, publish_course, sign_up, verified_teacher
+from tests.checks import inbox_reaching, known_to_learning, lesson_ids
 from tests.harness import Platform, serve
 
 
@@ -65,3 +67,30 @@ async def test_naive_search_and_visibility_follow_the_catalog(
     missing = await naive.get(f"/api/naive/courses/{draft['id']}")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "course_not_found"
+
+
+async def test_naive_dashboard_equals_the_read_api_dashboard(
+    platform: Platform, engine: AsyncEngine, naive: httpx.AsyncClient
+) -> None:
+    admin = await admin_of(platform)
+    maria = await verified_teacher(platform, admin, "maria@example.com", "Мария Иванова")
+    courses = [await publish_course(maria, title=f"Курс {n}", lessons=2) for n in range(3)]
+    for course_id in courses:
+        await known_to_learning(engine, maria, course_id)
+    student = await sign_up(platform, "student@example.com")
+    for course_id in courses:
+        await student.command("POST", "/api/enrollments", expect=201,
+                              json={"course_id": course_id})
+    first, second = await lesson_ids(maria, courses[0])
+    await student.command("POST", f"/api/lessons/{first}/complete")
+    await student.command("POST", f"/api/lessons/{second}/complete")
+    opened = (await lesson_ids(maria, courses[1]))[1]
+    await student.command("POST", f"/api/lessons/{opened}/open", expect=204)
+    await inbox_reaching(student, 4)  # three enrollments and a completed course
+
+    read_board = (await student.read("/api/me/dashboard")).json()
+    naive_board = (await naive.get(f"/api/naive/students/{student.id}/dashboard")).json()
+
+    assert naive_board == read_board
+    assert [len(read_board[s]["items"]) for s in ("in_progress", "completed")] == [2, 1]
+    assert read_board["unread_notifications"] == 4
