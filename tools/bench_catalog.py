@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import asyncpg
@@ -283,10 +283,12 @@ SERVERS = {"bare": ("tools.bench_catalog:create_bare_app", "/bare"),
            "naive": ("apps.naive_app:create_naive_app", "/readyz")}
 
 
-async def start_servers(env: dict[str, str], log_dir: Path) -> dict[str, tuple[psutil.Popen, str]]:
+async def start_servers(env: dict[str, str], log_dir: Path,
+                        servers: dict[str, tuple[str, str]] = SERVERS
+                        ) -> dict[str, tuple[psutil.Popen, str]]:
     """One single-worker uvicorn per app on loopback (no access log); waits until each answers."""
     started: dict[str, tuple[psutil.Popen, str]] = {}
-    for name, (factory, ready_path) in SERVERS.items():
+    for name, (factory, ready_path) in servers.items():
         port = free_port()
         command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
                    "--port", str(port), "--log-level", "warning", "--no-access-log"]
@@ -312,7 +314,17 @@ async def wait_ready(process: psutil.Popen, base_url: str, path: str, name: str,
     raise SystemExit(f"the {name} server did not become ready within {timeout:.0f}s")
 
 
-Chooser = Callable[[random.Random], tuple[str, str]]  # (query kind, path)
+class Request(NamedTuple):
+    """One request of a load run; `kind` groups latencies in the report."""
+
+    kind: str
+    path: str
+    method: str = "GET"
+    body: bytes | None = None
+    authorization: str | None = None
+
+
+Chooser = Callable[[random.Random], Request]
 # An open loop never lets its own backlog grow without bound; past this, requests count as errors.
 OPEN_LOOP_MAX_IN_FLIGHT = 256
 # The open-loop search run offers this share of the closed loop's measured search throughput.
@@ -395,8 +407,9 @@ class Recorder:
         by_kind = {kind: {"requests": len(v), "p50_ms": percentile(sorted(v), 0.5),
                           "p95_ms": percentile(sorted(v), 0.95)}
                    for kind, v in self.latencies.items()}
+        succeeded = sum(n for status, n in self.statuses.items() if status.startswith("2"))
         return LoadResult(
-            name, count, count - self.statuses.get("200", 0), round(seconds, 2),
+            name, count, count - succeeded, round(seconds, 2),
             round(count / seconds, 1), percentile(every, 0.5), percentile(every, 0.95),
             percentile(every, 0.99), dict(self.statuses), by_kind,
             {group: round(used * 1e3 / max(count, 1), 3) for group, used in cpu.items()},
@@ -409,6 +422,11 @@ def _client(base_url: str, connections: int) -> LoadClient:
     return LoadClient(base_url, connections, timeout=10)
 
 
+async def send(client: LoadClient, request: Request) -> str:
+    return await client.send_status(request.method, request.path, json_body=request.body,
+                                    authorization=request.authorization)
+
+
 async def drive(name: str, server: psutil.Process, base_url: str, choose: Chooser,
                 args: argparse.Namespace) -> LoadResult:
     """A closed loop: `concurrency` workers send requests back to back until the deadline."""
@@ -418,11 +436,11 @@ async def drive(name: str, server: psutil.Process, base_url: str, choose: Choose
         async def worker(seed: str, until: float, record: bool) -> None:
             rng = random.Random(seed)
             while time.perf_counter() < until and recorder.statuses.total() < args.max_requests:
-                kind, path = choose(rng)
+                request = choose(rng)
                 sent = time.perf_counter()
-                status = await client.get_status(path)
+                status = await send(client, request)
                 if record:
-                    recorder.add(kind, sent, status)
+                    recorder.add(request.kind, sent, status)
 
         async def run(seconds: float, record: bool) -> float:
             begun = time.perf_counter()
@@ -446,19 +464,19 @@ async def drive_open(name: str, server: psutil.Process, base_url: str, choose: C
     recorder, rng, in_flight = Recorder(), random.Random(name), set[asyncio.Task[None]]()
     async with _client(base_url, OPEN_LOOP_MAX_IN_FLIGHT) as client:
 
-        async def one(kind: str, path: str, planned: float) -> None:
-            recorder.add(kind, planned, await client.get_status(path))
+        async def one(request: Request, planned: float) -> None:
+            recorder.add(request.kind, planned, await send(client, request))
 
         ticker = asyncio.create_task(report_progress(name, recorder.statuses, args.duration))
         cpu_before = cpu_snapshot(server)
         begun = planned = time.perf_counter()
         while planned < begun + args.duration and recorder.statuses.total() < args.max_requests:
             await asyncio.sleep(max(0.0, planned - time.perf_counter()))
-            kind, path = choose(rng)
+            request = choose(rng)
             if len(in_flight) >= OPEN_LOOP_MAX_IN_FLIGHT:
-                recorder.add(kind, planned, "not sent: too many in flight")
+                recorder.add(request.kind, planned, "not sent: too many in flight")
             else:
-                task = asyncio.create_task(one(kind, path, planned))
+                task = asyncio.create_task(one(request, planned))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
             planned += rng.expovariate(rate)
@@ -496,15 +514,15 @@ def choosers(course_ids: list[str]) -> dict[str, tuple[str, Chooser]]:
     kinds = sorted(terms)
 
     def page(prefix: str) -> Chooser:
-        return lambda rng: ("page", f"{prefix}/{rng.choice(course_ids)}")
+        return lambda rng: Request("page", f"{prefix}/{rng.choice(course_ids)}")
 
     def search(prefix: str) -> Chooser:
-        def choose(rng: random.Random) -> tuple[str, str]:
+        def choose(rng: random.Random) -> Request:
             kind = rng.choice(kinds)
-            return kind, f"{prefix}?limit=20&q={quote(rng.choice(terms[kind]))}"
+            return Request(kind, f"{prefix}?limit=20&q={quote(rng.choice(terms[kind]))}")
         return choose
 
-    return {"bare (constant JSON)": ("bare", lambda rng: ("bare", "/bare")),
+    return {"bare (constant JSON)": ("bare", lambda rng: Request("bare", "/bare")),
             "course page, read API": ("read", page("/api/courses")),
             "course page, naive": ("naive", page("/api/naive/courses")),
             SEARCH_READ: ("read", search("/api/courses")),

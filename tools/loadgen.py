@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 load client for the benchmarks: GET only, keep-alive, loopback only.
+"""A lean HTTP/1.1 load client for the benchmarks: keep-alive, loopback only.
 
 httpx spent more CPU per request than the cheap endpoints it measured, so it, not the server,
 set the benchmark's ceiling. This client does only what a load loop needs: a pool of
@@ -31,6 +31,7 @@ _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _UNTIL_CLOSE = r
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 # Control characters and spaces would let a path smuggle its own request line or headers.
 _BAD_TARGET = re.compile(r"[\x00-\x20\x7f]")
+_BAD_HEADER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ProtocolError(Exception):
@@ -311,7 +312,7 @@ class LoadClient:
         self.timeout = timeout
         self.opened = 0  # connections opened so far: more than `connections` means replacements
         self._prefix = parts.path.rstrip("/")
-        self._request_end = f" HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: loadgen\r\n\r\n".encode()
+        self._request_head = f" HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: loadgen\r\n".encode()
         self._slots = asyncio.Semaphore(connections)
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
@@ -331,18 +332,40 @@ class LoadClient:
         self._idle.clear()
         await asyncio.sleep(0)  # lets the transports finish closing before the loop may end
 
-    async def get_status(self, path: str) -> str:
+    async def get_status(self, path: str, *, authorization: str | None = None) -> str:
         """GETs `path`: the status code as a string, or the exception class name if it failed."""
+        return await self.send_status("GET", path, authorization=authorization)
+
+    async def send_status(self, method: str, path: str, *, json_body: bytes | None = None,
+                          authorization: str | None = None) -> str:
+        """Sends the request: the status code as a string, or the exception class name."""
         try:
-            return str(await self.get(path))
+            return str(await self.send(method, path, json_body=json_body,
+                                       authorization=authorization))
         except (OSError, ProtocolError) as exc:  # TimeoutError is an OSError
             return type(exc).__name__
 
     async def get(self, path: str) -> int:
         """GETs `path` (which starts with /) and returns the status code once the body is read."""
+        return await self.send("GET", path)
+
+    async def send(self, method: str, path: str, *, json_body: bytes | None = None,
+                   authorization: str | None = None) -> int:
+        """Sends `method` to `path` (which starts with /), with an optional JSON body and
+        Authorization header; returns the status code once the answer's body is read."""
         if path[:1] != "/" or _BAD_TARGET.search(path):
             raise ValueError(f"not a request target: {path!r}")
-        data = b"GET " + (self._prefix + path).encode("ascii") + self._request_end
+        if method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            raise ValueError(f"not a method this client sends: {method!r}")
+        head = [method.encode(), b" ", (self._prefix + path).encode("ascii"), self._request_head]
+        if authorization is not None:
+            if _BAD_HEADER.search(authorization):
+                raise ValueError("the Authorization value holds a line break or control character")
+            head += [b"Authorization: ", authorization.encode("ascii"), b"\r\n"]
+        if json_body is not None:
+            head.append(b"Content-Type: application/json\r\nContent-Length: %d\r\n"
+                        % len(json_body))
+        data = b"".join(head) + b"\r\n" + (json_body or b"")
         async with self._slots:
             connection = self._take_idle()
             if connection is not None:
@@ -350,7 +373,8 @@ class LoadClient:
                     return await self._send(connection, data)
                 except ConnectionError:  # ServerDisconnected, or a reset
                     # The server closed an idle connection as we reused it (a keep-alive
-                    # timeout); nothing was answered, and a GET may be sent again once.
+                    # timeout); nothing was answered, so the request may be sent again once
+                    # (even a command: the server never read it).
                     if connection.received:
                         raise
             return await self._send(await self._connect(), data)

@@ -24,7 +24,7 @@ from workers.constants import (
     PROJECTION_STATUS_PREFIX,
     REACT_JOB,
 )
-from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG
+from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG, PROJECTION_LAG_SECONDS
 from workers.routing import REACTIONS, run_projectors
 from write.db import create_sessionmaker
 from write.events import Event, EventEnvelope, UnknownEvent
@@ -123,6 +123,7 @@ async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str])
         await pipe.execute()
     for name in names:
         PROJECTION_LAG.labels(name).set(lag)
+        PROJECTION_LAG_SECONDS.labels(name).observe(lag)
 
 
 async def send_email(ctx: Context, body: dict[str, Any]) -> str:

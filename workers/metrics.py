@@ -24,4 +24,13 @@ PROJECTION_LAG = Gauge(
     "Seconds between an event's commit and its projection, for the last applied event.",
     ["projection"],
 )
+# Every applied event, so percentiles of the lag can be read from the buckets (the gauge above
+# only shows the last one).
+PROJECTION_LAG_SECONDS = Histogram(
+    "edu_projection_delay_seconds",
+    "Seconds between an event's commit and its projection, per projection.",
+    ["projection"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0,
+             3.0, 5.0, 10.0, 30.0),
+)
 DEAD_LETTERS = Gauge("edu_dead_letters", "Events parked in the dead-letter store.")

@@ -7,7 +7,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 
 from tests.harness import serve
@@ -119,3 +119,31 @@ async def test_a_response_cut_short_is_reported_not_retried() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_commands_carry_a_json_body_and_an_authorization_header() -> None:
+    seen: list[dict[str, object]] = []
+    app = tiny_app()
+
+    @app.post("/record", status_code=201)
+    async def record(request: Request) -> None:
+        seen.append({"body": await request.json(),
+                     "authorization": request.headers.get("authorization")})
+
+    async with serve(app) as base_url, LoadClient(base_url, connections=2) as client:
+        statuses = await asyncio.gather(*(
+            client.send_status("POST", "/record", json_body=b'{"n": %d}' % n,
+                               authorization=f"Bearer token-{n}") for n in range(6)))
+        assert statuses == ["201"] * 6
+        assert await client.send_status("POST", "/ok") == "405"
+        assert await client.get_status("/ok", authorization="Bearer x") == "200"
+    assert sorted(seen, key=str) == sorted(
+        ({"body": {"n": n}, "authorization": f"Bearer token-{n}"} for n in range(6)), key=str)
+    async with LoadClient("http://127.0.0.1:9", connections=1) as client:
+        for bad in ({"authorization": "Bearer x\r\nX-Injected: 1"}, {"method": "TRACE"}):
+            try:
+                await client.send(bad.get("method", "POST"), "/x",
+                                  authorization=bad.get("authorization"))
+            except ValueError:
+                continue
+            raise AssertionError(f"{bad} was sent")
