@@ -21,10 +21,12 @@ from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
 from read.routers.catalog import router as catalog_router
+from read.routers.reviews import router as reviews_router
 from read.routers.users import router as users_router
 from read.search.port import create_search_index
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
+from read.stores.reviews import ReviewsReadStore
 from read.stores.users import UsersReadStore
 
 log = logging.getLogger("edu.read")
@@ -46,7 +48,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
-            learning=LearningReadStore(redis),
+            learning=LearningReadStore(redis), reviews=ReviewsReadStore(redis),
         )
         yield
         await search.close()
@@ -70,5 +72,6 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
                            expose_headers=[CONSISTENCY_STATE_HEADER])
     app.include_router(users_router)
     app.include_router(catalog_router)
+    app.include_router(reviews_router)
     app.include_router(ops.query_router)
     return app

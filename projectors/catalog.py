@@ -26,10 +26,16 @@ from read.stores.catalog import (
 )
 from read.stores.documents import FINAL_VERSION, DocumentItem, DocumentSpace, encode
 from write.catalog.models import Category, Course
-from write.events import CategoryEvent, CourseEvent, Event
+from write.events import (
+    CategoryEvent,
+    CourseEvent,
+    CourseStudentsChanged,
+    Event,
+    ReviewEvent,
+)
 
 # What a search document takes over from the course page as it is.
-_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "listed"}
+_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "listed", "version"}
 
 
 def search_doc(course: CourseDocuments) -> CourseSearchDoc:
@@ -38,13 +44,15 @@ def search_doc(course: CourseDocuments) -> CourseSearchDoc:
         **{name: page[name] for name in _FROM_PAGE},
         "description_text": " ".join(nh3.clean(page["description_html"], tags=set()).split()),
         "listed": course.status == "published",
+        "version": course.document_version,
     })
 
 
 def page_item(course: CourseDocuments) -> DocumentItem:
-    return (str(course.id), course.version, course.page_json, course_entries(
+    return (str(course.id), course.document_version, course.page_json, course_entries(
         course_id=course.id, teacher_id=course.teacher_id, category_id=course.category_id,
-        status=course.status, published_at=course.published_at, updated_at=course.updated_at))
+        status=course.status, published_at=course.published_at, updated_at=course.updated_at,
+        students_count=course.students_count, rating=course.rating))
 
 
 class CoursesProjection(ScansTable):
@@ -56,10 +64,10 @@ class CoursesProjection(ScansTable):
     uses_search = True
 
     def handles(self, event: Event) -> bool:
-        return isinstance(event, CourseEvent)
+        return isinstance(event, CourseEvent | ReviewEvent | CourseStudentsChanged)
 
     def ids_of(self, event: Event) -> list[uuid.UUID]:
-        assert isinstance(event, CourseEvent)
+        assert isinstance(event, CourseEvent | ReviewEvent | CourseStudentsChanged)
         return [event.course_id]
 
     async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]) -> list[CourseDocuments]:

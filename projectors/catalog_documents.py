@@ -27,6 +27,13 @@ def _iso(column: str) -> str:
             f"ELSE '.US' END || '\"Z\"')")
 
 
+# A course's visible ratings as the page, the lists and search show them; the stats-only path
+# (`catalog_stats`) uses the same expressions, so both paths write identical documents.
+STATS_COLUMNS = """coalesce(s.version, 0) AS stats_version,
+       coalesce(s.students_count, 0) AS students_count,
+       coalesce(s.rating_count, 0) AS rating_count,
+       coalesce(round(s.rating_sum::numeric / nullif(s.rating_count, 0), 2), 0)::float8 AS rating"""
+
 # Teacher names come in as parameters: they live in the identity schema, and contexts are never
 # joined in SQL (each may move to its own database).
 _COURSE_DOCUMENTS = text(f"""
@@ -37,12 +44,14 @@ WITH teacher AS (
 SELECT c.id, c.version, c.status, c.teacher_id, c.category_id,
        extract(epoch FROM c.published_at)::float8 AS published_ts,
        extract(epoch FROM c.updated_at)::float8 AS updated_ts,
+       st.stats_version, st.students_count, st.rating,
        json_build_object(
            'id', c.id, 'title', c.title, 'teacher_id', c.teacher_id,
            'teacher_name', coalesce(t.name, ''), 'category_id', c.category_id,
            'level', c.level, 'language', c.language, 'price', c.price::text,
            'currency', c.currency, 'cover_url', c.cover_url, 'status', c.status,
-           'rating', 0.0, 'rating_count', 0, 'students_count', 0,
+           'rating', st.rating, 'rating_count', st.rating_count,
+           'students_count', st.students_count,
            'lessons_count', ls.lessons_count, 'duration_minutes', ls.duration_minutes,
            'published_at', {_iso('c.published_at')}, 'updated_at', {_iso('c.updated_at')},
            'version', c.version, 'description_html', c.description_html,
@@ -50,6 +59,10 @@ SELECT c.id, c.version, c.status, c.teacher_id, c.category_id,
        ls.lessons, ls.lesson_ids
 FROM catalog.courses AS c
 LEFT JOIN teacher AS t ON t.id = c.teacher_id
+CROSS JOIN LATERAL (
+    SELECT {STATS_COLUMNS}
+    FROM (SELECT 1) AS one LEFT JOIN catalog.course_stats AS s ON s.course_id = c.id
+) AS st
 CROSS JOIN LATERAL (
     SELECT coalesce(json_agg(json_build_object(
                'id', m.id, 'title', m.title, 'lessons', (
@@ -92,9 +105,17 @@ class CourseDocuments:
     category_id: uuid.UUID | None
     published_at: float | None  # epoch seconds: the scores of the catalog lists
     updated_at: float
+    stats_version: int  # how often the course's students or ratings changed (ADR 0011)
+    students_count: int
+    rating: float
     page_json: str
     lessons_json: list[str]  # in course order
     lesson_ids: list[str]  # the same order
+
+    @property
+    def document_version(self) -> int:
+        """The page's stored version: grows with every course change and every stats change."""
+        return self.version + self.stats_version
 
 
 async def load_course_documents(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]

@@ -16,6 +16,7 @@ from read.consistency import parse_token, wait_until_applied
 from read.search.port import SearchIndex
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
+from read.stores.reviews import ReviewsReadStore
 from read.stores.users import UserDoc, UsersReadStore
 
 
@@ -30,6 +31,7 @@ class ReadResources:
     catalog: CatalogReadStore
     learning: LearningReadStore
     search: SearchIndex
+    reviews: ReviewsReadStore
 
 
 def resources_of(request: Request) -> ReadResources:
@@ -62,6 +64,13 @@ async def _learning(request: Request) -> LearningReadStore:
 CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
 Search = Annotated[SearchIndex, Depends(_search)]
 LearningStore = Annotated[LearningReadStore, Depends(_learning)]
+
+
+async def _reviews(request: Request) -> ReviewsReadStore:
+    return resources_of(request).reviews
+
+
+ReviewsStore = Annotated[ReviewsReadStore, Depends(_reviews)]
 
 
 async def _consistency(

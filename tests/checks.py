@@ -9,6 +9,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from write.outbox import encode_consistency_token
+
 # Counters that any accepted command would move: rows, flags and aggregate versions.
 _WRITE_STATE = """
 SELECT (SELECT count(*) FROM identity.users) AS users,
@@ -68,3 +70,33 @@ async def course_facts_in_learning(engine: AsyncEngine, course_id: str, *, versi
             return dict(found)
         await asyncio.sleep(0.05)
     raise AssertionError(f"learning never saw version {version} of course {course_id}")
+
+
+async def review_state(engine: AsyncEngine) -> dict[str, Any]:
+    """Reviews, the course stats and outbox events: what an accepted review command would move."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT (SELECT count(*) FROM catalog.reviews) AS reviews, "
+            "(SELECT coalesce(sum(version), 0) FROM catalog.reviews) AS versions, "
+            "(SELECT coalesce(string_agg(rating || comment_html || hidden, '|' ORDER BY id), '') "
+            " FROM catalog.reviews) AS contents, "
+            "(SELECT coalesce(sum(version), 0) FROM catalog.course_stats) AS stats_versions, "
+            "(SELECT count(*) FROM outbox.events) AS events"))).mappings().one()
+    return dict(row)
+
+
+async def counted_among_students(engine: AsyncEngine, course_id: str, student_id: str) -> str:
+    """A consistency token for the catalog counting the student in the course (its reaction to
+    the enrollment runs in the background); fails after about ten seconds."""
+    for _ in range(200):
+        async with engine.connect() as conn:
+            event_id = await conn.scalar(text(
+                "SELECT e.event_id FROM catalog.course_students AS s "
+                "JOIN outbox.events AS e ON e.type = 'catalog.course_students_changed' "
+                " AND e.payload->>'course_id' = s.course_id::text "
+                "WHERE s.course_id = :course AND s.student_id = :student "
+                "ORDER BY e.id DESC LIMIT 1"), {"course": course_id, "student": student_id})
+        if event_id is not None:
+            return encode_consistency_token([event_id])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the catalog never counted {student_id} in course {course_id}")

@@ -10,12 +10,15 @@ from projectors.base import Projection, Stores
 from projectors.catalog import CategoriesProjection, CoursesProjection
 from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
+from projectors.reviews import ReviewsProjection
 from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
+from write.catalog.reactions import add_course_student
 from write.events import (
     CourseFactsPublished,
     Event,
     PasswordResetEmailRequested,
+    StudentEnrolled,
     VerificationEmailRequested,
 )
 from write.learning.reactions import sync_course_facts
@@ -23,7 +26,7 @@ from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
-                        EnrollmentsProjection())
+                        EnrollmentsProjection(), ReviewsProjection())
 }
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type}
@@ -34,6 +37,7 @@ EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequest
 Reaction = Callable[[UnitOfWork, Any], Awaitable[None]]
 REACTIONS: dict[str, tuple[Reaction, ...]] = {
     CourseFactsPublished.event_type: (sync_course_facts,),
+    StudentEnrolled.event_type: (add_course_student,),
 }
 
 
