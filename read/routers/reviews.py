@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from read.deps import Consistent, ReviewsStore
-from read.pagination import next_cursor, offset_from
+from read.pagination import Cursor, Limit, next_cursor, offset_from
 from read.stores.reviews import ReviewDoc
 
 router = APIRouter(prefix="/api", tags=["reviews"])
@@ -23,8 +22,7 @@ class ReviewPage(BaseModel):
 
 @router.get("/courses/{course_id}/reviews", response_model=ReviewPage)
 async def course_reviews(course_id: UUID, reviews: ReviewsStore, _: Consistent,
-                         limit: Annotated[int, Query(ge=1, le=50)] = 20,
-                         cursor: Annotated[str | None, Query(max_length=64)] = None) -> ReviewPage:
+                         limit: Limit = 20, cursor: Cursor = None) -> ReviewPage:
     """A course's reviews, newest first (hidden ones left out; an unknown course has none)."""
     offset = offset_from(cursor)
     items, total = await reviews.course_reviews(course_id, limit=limit, offset=offset)
