@@ -38,7 +38,9 @@ async def load_course_heads(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]
 
 
 def with_stats(page: dict[str, Any], head: CourseHead) -> dict[str, Any]:
-    return {**page, "rating": head.rating, "rating_count": head.rating_count,
+    # A whole average as Postgres writes it on the full path (4, not 4.0).
+    rating = int(head.rating) if head.rating.is_integer() else head.rating
+    return {**page, "rating": rating, "rating_count": head.rating_count,
             "students_count": head.students_count}
 
 
