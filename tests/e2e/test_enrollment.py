@@ -17,7 +17,12 @@ from projectors.rebuild import rebuild, verify
 from read.stores.documents import DocumentSpace
 from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teacher
 from tests.builders import envelopes
-from tests.checks import course_facts_in_learning, enrollment_state, expect_error
+from tests.checks import (
+    counted_among_students,
+    course_facts_in_learning,
+    enrollment_state,
+    expect_error,
+)
 from tests.harness import Platform
 from workers.routing import PROJECTIONS
 
@@ -108,6 +113,8 @@ async def test_twice_own_course_anonymous_and_malformed_are_refused(
 ) -> None:
     student = await sign_up(platform, "twice@example.com")
     await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
+    # The catalog's reaction to the enrollment writes an event of its own; let it land first.
+    await counted_among_students(engine, catalog.free, student.id)
     before = await enrollment_state(engine)
 
     twice = await platform.write.post("/api/enrollments", json={"course_id": catalog.free},
@@ -184,6 +191,8 @@ async def test_completing_lessons_moves_the_enrollment_to_completed_once(
     student = await sign_up(platform, "learner@example.com")
     outsider = await sign_up(platform, "nosy@example.com")
     await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
+    # The catalog's reaction to the enrollment writes an event of its own; let it land first.
+    await counted_among_students(engine, catalog.free, student.id)
     before = await enrollment_state(engine)
 
     refused = await platform.write.post(f"/api/lessons/{first}/complete", headers=outsider.auth)
