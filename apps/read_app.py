@@ -23,11 +23,13 @@ from read.deps import ReadResources
 from read.routers.catalog import router as catalog_router
 from read.routers.learning import router as learning_router
 from read.routers.notifications import router as notifications_router
+from read.routers.reviews import router as reviews_router
 from read.routers.users import router as users_router
 from read.search.port import create_search_index
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
+from read.stores.reviews import ReviewsReadStore
 from read.stores.users import UsersReadStore
 
 log = logging.getLogger("edu.read")
@@ -50,6 +52,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
             learning=LearningReadStore(redis), notifications=NotificationsReadStore(redis),
+            reviews=ReviewsReadStore(redis),
         )
         yield
         await search.close()
@@ -75,5 +78,6 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(learning_router)
     app.include_router(notifications_router)
+    app.include_router(reviews_router)
     app.include_router(ops.query_router)
     return app

@@ -14,6 +14,7 @@ from apps.resources import create_queue
 from common.http import install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
+from write.catalog.review_router import router as review_router
 from write.catalog.router import router as catalog_router
 from write.db import create_engine, create_sessionmaker
 from write.deps import WriteResources
@@ -57,5 +58,6 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(learning_router)
     app.include_router(notifications_router)
+    app.include_router(review_router)
     app.include_router(ops.command_router)
     return app

@@ -6,12 +6,14 @@ import contextlib
 import json
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import nh3
 
 from projectors.base import Stores, Targets
-from projectors.catalog_documents import CourseDocuments, load_course_documents
+from projectors.catalog_documents import CourseDocuments, CourseHead, load_course_documents
 from projectors.catalog_loaders import load_categories
+from projectors.catalog_stats import patch_stats
 from projectors.compare import compare_documents
 from projectors.scan import ScansTable
 from read.search.documents import CourseSearchDoc
@@ -22,29 +24,36 @@ from read.stores.catalog import (
     LESSONS,
     CategoryDoc,
     category_entries,
-    course_entries,
 )
 from read.stores.documents import FINAL_VERSION, DocumentItem, DocumentSpace, encode
 from write.catalog.models import Category, Course
-from write.events import CategoryEvent, CourseEvent, Event
+from write.events import (
+    CategoryEvent,
+    CourseEvent,
+    CourseStudentsChanged,
+    Event,
+    ReviewEvent,
+)
 
 # What a search document takes over from the course page as it is.
-_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "listed"}
+_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "listed", "version"}
 
 
-def search_doc(course: CourseDocuments) -> CourseSearchDoc:
-    page = json.loads(course.page_json)
+def search_doc(course: CourseHead, page: dict[str, Any]) -> CourseSearchDoc:
     return CourseSearchDoc.model_validate({
         **{name: page[name] for name in _FROM_PAGE},
         "description_text": " ".join(nh3.clean(page["description_html"], tags=set()).split()),
         "listed": course.status == "published",
+        "version": course.document_version,
     })
 
 
+def full_search_doc(course: CourseDocuments) -> CourseSearchDoc:
+    return search_doc(course, json.loads(course.page_json))
+
+
 def page_item(course: CourseDocuments) -> DocumentItem:
-    return (str(course.id), course.version, course.page_json, course_entries(
-        course_id=course.id, teacher_id=course.teacher_id, category_id=course.category_id,
-        status=course.status, published_at=course.published_at, updated_at=course.updated_at))
+    return (str(course.id), course.document_version, course.page_json, course.entries())
 
 
 class CoursesProjection(ScansTable):
@@ -56,10 +65,10 @@ class CoursesProjection(ScansTable):
     uses_search = True
 
     def handles(self, event: Event) -> bool:
-        return isinstance(event, CourseEvent)
+        return isinstance(event, CourseEvent | ReviewEvent | CourseStudentsChanged)
 
     def ids_of(self, event: Event) -> list[uuid.UUID]:
-        assert isinstance(event, CourseEvent)
+        assert isinstance(event, CourseEvent | ReviewEvent | CourseStudentsChanged)
         return [event.course_id]
 
     async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]) -> list[CourseDocuments]:
@@ -67,7 +76,11 @@ class CoursesProjection(ScansTable):
         return await load_course_documents(stores.engine, ids)
 
     async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
-        await self.write_documents(stores, await self.expected(stores, ids), targets)
+        """Patches the stats of current pages (ADR 0011); renders the rest in full."""
+        patched, rest = await patch_stats(stores, ids, targets)
+        await self._write_search(stores, [search_doc(head, page) for head, page in patched],
+                                 targets)
+        await self.write_documents(stores, await self.expected(stores, rest), targets)
 
     async def write_documents(self, stores: Stores, courses: Sequence[CourseDocuments],
                               targets: Targets) -> None:
@@ -82,12 +95,16 @@ class CoursesProjection(ScansTable):
             await courses_space.upsert_many(generation, page_items)
         for generation in targets.generations.get(LESSONS, ()):
             await lessons_space.replace_children(generation, lesson_groups)
-        if stores.search is not None and targets.search:
-            searchable = [search_doc(course) for course in courses]
-            for target in targets.search:
-                # The rebuild switched after our check: "next" is gone and is now "live".
-                with contextlib.suppress(NoRebuildInProgress):
-                    await stores.search.upsert(searchable, target=target)
+        await self._write_search(stores, [full_search_doc(course) for course in courses], targets)
+
+    async def _write_search(self, stores: Stores, docs: list[CourseSearchDoc],
+                            targets: Targets) -> None:
+        if stores.search is None or not docs:
+            return
+        for target in targets.search:
+            # The rebuild switched after our check: "next" is gone and is now "live".
+            with contextlib.suppress(NoRebuildInProgress):
+                await stores.search.upsert(docs, target=target)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         courses = await self.expected(stores, ids)
@@ -101,7 +118,7 @@ class CoursesProjection(ScansTable):
             label="lesson ")
         if stores.search is not None:
             for course in courses:
-                doc = search_doc(course)
+                doc = full_search_doc(course)
                 stored = await stores.search.get(doc.id)
                 if stored != doc:
                     differences[f"search {doc.id}"] = "missing" if stored is None else "differs"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from read.stores.catalog import course_entries
+from read.stores.documents import IndexEntry
 from write.catalog.models import Course
 from write.identity.models import User
 
@@ -27,6 +29,17 @@ def _iso(column: str) -> str:
             f"ELSE '.US' END || '\"Z\"')")
 
 
+_RATING = "coalesce(round(s.rating_sum::numeric / nullif(s.rating_count, 0), 2), 0)::float8"
+# What both course loaders read first (this one and the stats-only one, `catalog_stats`), in
+# `CourseHead` order: the course's list memberships and its visible ratings.
+HEAD_COLUMNS = f"""c.id, c.version, c.status, c.teacher_id, c.category_id,
+       extract(epoch FROM c.published_at)::float8 AS published_ts,
+       extract(epoch FROM c.updated_at)::float8 AS updated_ts,
+       coalesce(s.version, 0) AS stats_version,
+       coalesce(s.students_count, 0) AS students_count,
+       coalesce(s.rating_count, 0) AS rating_count,
+       {_RATING} AS rating"""
+
 # Teacher names come in as parameters: they live in the identity schema, and contexts are never
 # joined in SQL (each may move to its own database).
 _COURSE_DOCUMENTS = text(f"""
@@ -34,15 +47,15 @@ WITH teacher AS (
     SELECT * FROM unnest(CAST(:teacher_ids AS uuid[]), CAST(:teacher_names AS text[]))
         AS t(id, name)
 )
-SELECT c.id, c.version, c.status, c.teacher_id, c.category_id,
-       extract(epoch FROM c.published_at)::float8 AS published_ts,
-       extract(epoch FROM c.updated_at)::float8 AS updated_ts,
+SELECT {HEAD_COLUMNS},
        json_build_object(
            'id', c.id, 'title', c.title, 'teacher_id', c.teacher_id,
            'teacher_name', coalesce(t.name, ''), 'category_id', c.category_id,
            'level', c.level, 'language', c.language, 'price', c.price::text,
            'currency', c.currency, 'cover_url', c.cover_url, 'status', c.status,
-           'rating', 0.0, 'rating_count', 0, 'students_count', 0,
+           'rating', {_RATING},
+           'rating_count', coalesce(s.rating_count, 0),
+           'students_count', coalesce(s.students_count, 0),
            'lessons_count', ls.lessons_count, 'duration_minutes', ls.duration_minutes,
            'published_at', {_iso('c.published_at')}, 'updated_at', {_iso('c.updated_at')},
            'version', c.version, 'description_html', c.description_html,
@@ -50,6 +63,7 @@ SELECT c.id, c.version, c.status, c.teacher_id, c.category_id,
        ls.lessons, ls.lesson_ids
 FROM catalog.courses AS c
 LEFT JOIN teacher AS t ON t.id = c.teacher_id
+LEFT JOIN catalog.course_stats AS s ON s.course_id = c.id
 CROSS JOIN LATERAL (
     SELECT coalesce(json_agg(json_build_object(
                'id', m.id, 'title', m.title, 'lessons', (
@@ -82,8 +96,8 @@ ORDER BY c.id
 
 
 @dataclass(frozen=True)
-class CourseDocuments:
-    """One course as the projections write it: the page and lesson JSON plus what indexes need."""
+class CourseHead:
+    """What a course's list memberships and its stats fields need (no page, no lessons)."""
 
     id: uuid.UUID
     version: int
@@ -92,6 +106,27 @@ class CourseDocuments:
     category_id: uuid.UUID | None
     published_at: float | None  # epoch seconds: the scores of the catalog lists
     updated_at: float
+    stats_version: int  # how often the course's students or ratings changed (ADR 0011)
+    students_count: int
+    rating_count: int
+    rating: float
+
+    @property
+    def document_version(self) -> int:
+        """The page's stored version: grows with every course change and every stats change."""
+        return self.version + self.stats_version
+
+    def entries(self) -> list[IndexEntry]:
+        return course_entries(
+            course_id=self.id, teacher_id=self.teacher_id, category_id=self.category_id,
+            status=self.status, published_at=self.published_at, updated_at=self.updated_at,
+            students_count=self.students_count, rating=self.rating)
+
+
+@dataclass(frozen=True)
+class CourseDocuments(CourseHead):
+    """One course as the projections write it: the page and lesson JSON plus what indexes need."""
+
     page_json: str
     lessons_json: list[str]  # in course order
     lesson_ids: list[str]  # the same order

@@ -17,6 +17,7 @@ from read.search.port import SearchIndex
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
+from read.stores.reviews import ReviewsReadStore
 from read.stores.users import UserDoc, UsersReadStore
 
 
@@ -32,6 +33,7 @@ class ReadResources:
     learning: LearningReadStore
     notifications: NotificationsReadStore
     search: SearchIndex
+    reviews: ReviewsReadStore
 
 
 def resources_of(request: Request) -> ReadResources:
@@ -69,6 +71,13 @@ CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
 Search = Annotated[SearchIndex, Depends(_search)]
 LearningStore = Annotated[LearningReadStore, Depends(_learning)]
 NotificationsStore = Annotated[NotificationsReadStore, Depends(_notifications)]
+
+
+async def _reviews(request: Request) -> ReviewsReadStore:
+    return resources_of(request).reviews
+
+
+ReviewsStore = Annotated[ReviewsReadStore, Depends(_reviews)]
 
 
 async def _consistency(

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
+from typing import Annotated
+
+from fastapi import Query
 
 from common.errors import Invalid
 
 MAX_OFFSET = 10_000
+# The page size and cursor query parameters of the catalog's lists.
+Limit = Annotated[int, Query(ge=1, le=50)]
+Cursor = Annotated[str | None, Query(max_length=64)]
 
 
 def encode_cursor(offset: int) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from common.settings import Settings
+from write.events import Event
 from write.identity.commands import ChangeUserAccess, RegisterUser
 from write.identity.handlers.admin import change_user_access, create_admin
 from write.identity.handlers.register import register_user
@@ -65,3 +67,11 @@ async def envelopes(engine: AsyncEngine) -> list[dict[str, Any]]:
             "occurred_at, payload FROM outbox.events ORDER BY id"))).mappings().all()
     return [{**row, "event_id": str(row["event_id"]), "occurred_at": row["occurred_at"].isoformat()}
             for row in rows]
+
+
+def delivery(seq: int, event: Event) -> dict[str, Any]:
+    """A relay envelope carrying the event, as a job receives it."""
+    return {"seq": seq, "event_id": str(uuid.uuid4()), "type": event.event_type,
+            "schema_version": event.schema_version, "aggregate_type": event.aggregate_type,
+            "aggregate_id": event.aggregate_id(), "occurred_at": datetime.now(UTC).isoformat(),
+            "payload": event.model_dump(mode="json")}

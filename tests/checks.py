@@ -6,10 +6,13 @@ import asyncio
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.actors import Actor
+from tests.harness import Platform
+from write.outbox import encode_consistency_token
 
 # Counters that any accepted command would move: rows, flags and aggregate versions.
 _WRITE_STATE = """
@@ -95,3 +98,56 @@ async def inbox_reaching(actor: Actor, count: int, **params: Any) -> dict[str, A
             return body
         await asyncio.sleep(0.05)
     raise AssertionError(f"the inbox never held {count}: {body}")
+async def review_state(engine: AsyncEngine) -> dict[str, Any]:
+    """Reviews, the course stats and outbox events: what an accepted review command would move."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT (SELECT count(*) FROM catalog.reviews) AS reviews, "
+            "(SELECT coalesce(sum(version), 0) FROM catalog.reviews) AS versions, "
+            "(SELECT coalesce(string_agg(rating || comment_html || hidden, '|' ORDER BY id), '') "
+            " FROM catalog.reviews) AS contents, "
+            "(SELECT coalesce(sum(version), 0) FROM catalog.course_stats) AS stats_versions, "
+            "(SELECT count(*) FROM outbox.events) AS events"))).mappings().one()
+    return dict(row)
+
+
+async def counted_among_students(engine: AsyncEngine, course_id: str, student_id: str) -> str:
+    """A consistency token for the catalog counting the student in the course (its reaction to
+    the enrollment runs in the background); fails after about ten seconds."""
+    for _ in range(200):
+        async with engine.connect() as conn:
+            event_id = await conn.scalar(text(
+                "SELECT e.event_id FROM catalog.course_students AS s "
+                "JOIN outbox.events AS e ON e.type = 'catalog.course_students_changed' "
+                " AND e.payload->>'course_id' = s.course_id::text "
+                "WHERE s.course_id = :course AND s.student_id = :student "
+                "ORDER BY e.id DESC LIMIT 1"), {"course": course_id, "student": student_id})
+        if event_id is not None:
+            return encode_consistency_token([event_id])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the catalog never counted {student_id} in course {course_id}")
+
+
+async def settled(platform: Platform) -> None:
+    """Waits until the background has done everything the commands so far started: every outbox
+    event dispatched, the queue empty and no job running (reactions write events of their own,
+    which a "nothing changed" check must not mistake for the refused command's); fails after
+    about ten seconds."""
+    redis = Redis.from_url(platform.settings.redis_url)
+    engine = create_async_engine(platform.settings.database_url)
+    try:
+        quiet = 0
+        for _ in range(400):
+            async with engine.connect() as conn:
+                undispatched = await conn.scalar(text(
+                    "SELECT count(*) FROM outbox.events WHERE dispatched_at IS NULL"))
+            queued = await redis.zcard(platform.settings.arq_queue_name)
+            running = len(await redis.keys("arq:in-progress:*"))
+            quiet = quiet + 1 if undispatched == queued == running == 0 else 0
+            if quiet == 3:  # still nothing after 50 ms: the last job did not record more
+                return
+            await asyncio.sleep(0.025)
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+    raise AssertionError("background work never settled")

@@ -11,8 +11,10 @@ from projectors.catalog import CategoriesProjection, CoursesProjection
 from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
 from projectors.notifications import NotificationsProjection
+from projectors.reviews import ReviewsProjection
 from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
+from write.catalog.reactions import add_course_student
 from write.events import (
     CourseFactsPublished,
     Event,
@@ -29,7 +31,7 @@ from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
-                        EnrollmentsProjection(), NotificationsProjection())
+                        EnrollmentsProjection(), NotificationsProjection(), ReviewsProjection())
 }
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type,
@@ -41,7 +43,7 @@ EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequest
 Reaction = Callable[[UnitOfWork, Any], Awaitable[None]]
 REACTIONS: dict[str, tuple[Reaction, ...]] = {
     CourseFactsPublished.event_type: (sync_course_facts,),
-    StudentEnrolled.event_type: (notifications.student_enrolled,),
+    StudentEnrolled.event_type: (add_course_student, notifications.student_enrolled),
     LessonCompleted.event_type: (notifications.course_completed,),
     LessonAdded.event_type: (notifications.lesson_added,),
 }

@@ -303,6 +303,56 @@ class LessonAnnounced(Event):
         return str(self.course_id)
 
 
+class ReviewEvent(Event):
+    """Any change to one review of a course."""
+
+    aggregate_type: ClassVar[str] = "review"
+    review_id: UUID
+    course_id: UUID
+    author_id: UUID
+    version: int
+
+    def aggregate_id(self) -> str:
+        return str(self.review_id)
+
+
+class ReviewPosted(ReviewEvent):
+    """A student reviewed a course (the teacher is named for "new review on your course")."""
+
+    event_type: ClassVar[str] = "catalog.review_posted"
+    teacher_id: UUID
+    rating: int
+
+
+class ReviewChanged(ReviewEvent):
+    event_type: ClassVar[str] = "catalog.review_changed"
+    changed: list[str]
+
+
+class ReviewDeleted(ReviewEvent):
+    event_type: ClassVar[str] = "catalog.review_deleted"
+
+
+class ReviewHidden(ReviewEvent):
+    """An admin took a review out of the course's reviews and its rating."""
+
+    event_type: ClassVar[str] = "catalog.review_hidden"
+    hidden_by: UUID
+
+
+class CourseStudentsChanged(Event):
+    """The catalog's count of a course's students moved (its copy of enrollments changed)."""
+
+    event_type: ClassVar[str] = "catalog.course_students_changed"
+    aggregate_type: ClassVar[str] = "course"
+    course_id: UUID
+    students_count: int
+    stats_version: int
+
+    def aggregate_id(self) -> str:
+        return str(self.course_id)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -337,6 +387,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NotificationEmailRequested,
         NotificationsAllRead,
         LessonAnnounced,
+        ReviewPosted,
+        ReviewChanged,
+        ReviewDeleted,
+        ReviewHidden,
+        CourseStudentsChanged,
     )
 }
 

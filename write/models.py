@@ -1,6 +1,7 @@
 """Every write-model table, imported once so Alembic and tests see the whole metadata."""
 
 from write.catalog import models as catalog_models
+from write.catalog import review_models
 from write.db import Base
 from write.identity import models as identity_models
 from write.learning import models as learning_models
@@ -12,4 +13,4 @@ metadata = Base.metadata
 SCHEMAS = ("identity", "outbox", "catalog", "learning", "notifications")
 
 __all__ = ["SCHEMAS", "OutboxEvent", "catalog_models", "identity_models", "learning_models",
-           "metadata", "notification_models"]
+           "metadata", "notification_models", "review_models"]

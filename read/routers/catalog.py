@@ -12,15 +12,13 @@ from pydantic import BaseModel
 
 from common.errors import Forbidden, NotFound
 from read.deps import CatalogStore, Consistent, LearningStore, OptionalReader, Reader, Search
-from read.pagination import next_cursor, offset_from
+from read.pagination import Cursor, Limit, next_cursor, offset_from
 from read.rendering import markdown_to_html
 from read.search.documents import SearchHit, SearchQuery
 from read.stores.catalog import CategoryView, CourseCard, CoursePageView, LessonDoc, ListName
 from read.stores.users import UserDoc
 
 router = APIRouter(prefix="/api", tags=["catalog"])
-Limit = Annotated[int, Query(ge=1, le=50)]
-Cursor = Annotated[str | None, Query(max_length=64)]
 
 
 class SearchPage(BaseModel):

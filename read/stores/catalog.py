@@ -11,7 +11,7 @@ import orjson
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from read.stores.documents import DocumentSpace, IndexEntry, unwrap_doc
+from read.stores.documents import DocumentSpace, IndexEntry
 
 COURSES = "courses"
 LESSONS = "lessons"
@@ -19,7 +19,6 @@ CATEGORIES = "categories"
 LISTS = {"newest": "newest", "popular": "popular", "top-rated": "rating"}
 ListName = Literal["newest", "popular", "top-rated"]
 
-# One round trip for a course page: the course and its category, each in its serving generation.
 # One round trip for a course page: the course and its category, each in its serving generation.
 # The category id is matched, not decoded: a page has no other "category_id" key, and a quote
 # inside a JSON string is always escaped (decoding the whole page cost more than the reads).
@@ -32,23 +31,6 @@ local category_id = string.match(raw, '"category_id"%s*:%s*"([%x%-]+)"')
 if not category_id then return {raw, false} end
 local category_gen = redis.call('GET', KEYS[2]) or '1'
 return {raw, redis.call('GET', ARGV[3] .. category_gen .. ':doc:' .. category_id)}
-"""
-
-
-# One round trip for a page of a list: the serving generation, the list's size, one page of its
-# members (highest score first) and their documents. A member whose document is missing comes
-# back as nil and is left out.
-_READ_CARDS = """
-local base = ARGV[1] .. (redis.call('GET', KEYS[1]) or '1') .. ':'
-local members = base .. ARGV[2]
-local page = redis.call('ZREVRANGE', members, ARGV[3], ARGV[4])
-local reply = {redis.call('ZCARD', members)}
-if #page > 0 then
-  local keys = {}
-  for i, id in ipairs(page) do keys[i] = base .. 'doc:' .. id end
-  for _, raw in ipairs(redis.call('MGET', unpack(keys))) do reply[#reply + 1] = raw end
-end
-return reply
 """
 
 
@@ -170,7 +152,6 @@ class CatalogReadStore:
         self.lessons = DocumentSpace(redis, LESSONS)
         self.categories = DocumentSpace(redis, CATEGORIES)
         self._read_page = redis.register_script(_READ_PAGE)
-        self._read_cards = redis.register_script(_READ_CARDS)
 
     async def course_page(self, course_id: UUID) -> dict[str, Any] | None:
         """The stored page with its category, as JSON-ready data (shape: CoursePageView).
@@ -207,11 +188,8 @@ class CatalogReadStore:
 
     async def _cards(self, set_name: str, *, limit: int, offset: int
                      ) -> tuple[list[CourseCard], int]:
-        total, *raws = await self._read_cards(
-            keys=[self.courses.generation_key],
-            args=[self.courses.key_prefix, set_name, offset, offset + limit - 1])
-        docs = [doc for doc in map(unwrap_doc, raws) if doc is not None]
-        return [CourseCard.model_validate(d) for d in docs], int(total)
+        docs, total = await self.courses.highest_first(set_name, offset=offset, limit=limit)
+        return [CourseCard.model_validate(d) for d in docs], total
 
     async def all_categories(self) -> list[CategoryView]:
         cat_gen, course_gen = await self.categories.current_generation(), \

@@ -107,6 +107,23 @@ local gen = redis.call('GET', KEYS[1]) or '1'
 return redis.call('GET', ARGV[1] .. gen .. ARGV[2])
 """
 
+# One round trip for a page of a sorted set (a list): the serving generation, the set's size, one
+# page of its members (highest score first) and their documents. A member whose document is
+# missing comes back as nil and is left out.
+_READ_PAGE = """
+local base = ARGV[1] .. (redis.call('GET', KEYS[1]) or '1') .. ':'
+local members = base .. ARGV[2]
+local page = redis.call('ZREVRANGE', members, ARGV[3], ARGV[4])
+local reply = {redis.call('ZCARD', members)}
+if #page > 0 then
+  local keys = {}
+  for i, id in ipairs(page) do keys[i] = base .. 'doc:' .. id end
+  for _, raw in ipairs(redis.call('MGET', unpack(keys))) do reply[#reply + 1] = raw end
+end
+return reply
+"""
+
+
 # Compact, and UTF-8 as is: escaping Cyrillic as \\uXXXX would triple its size in Redis. One
 # encoder for all calls: `json.dumps` with options builds a new one each time.
 _dumps = json.JSONEncoder(separators=(",", ":"), default=str, ensure_ascii=False).encode
@@ -152,6 +169,7 @@ class DocumentSpace:
         self._upsert = redis.register_script(_UPSERT)
         self._read_current = redis.register_script(_READ_CURRENT)
         self._replace_children = redis.register_script(_REPLACE_CHILDREN)
+        self._read_page = redis.register_script(_READ_PAGE)
 
     @property
     def generation_key(self) -> str:
@@ -283,6 +301,14 @@ class DocumentSpace:
         raw = await self._read_current(keys=[self.generation_key],
                                        args=[self.key_prefix, f":doc:{doc_id}"])
         return unwrap_doc(raw)
+
+    async def highest_first(self, set_name: str, *, offset: int, limit: int
+                            ) -> tuple[list[dict[str, Any]], int]:
+        """One page of a sorted set's documents in the serving generation, highest score first,
+        and the set's size."""
+        total, *raws = await self._read_page(
+            keys=[self.generation_key], args=[self.key_prefix, set_name, offset, offset + limit - 1])
+        return [doc for doc in map(unwrap_doc, raws) if doc is not None], int(total)
 
     async def get_many(self, generation: int, doc_ids: Sequence[str]) -> list[dict[str, Any]]:
         if not doc_ids:

@@ -1,4 +1,5 @@
-"""XSS payloads never come back executable; a flushed Redis and a dropped index rebuild exactly."""
+"""XSS payloads (course texts, reviews) never come back executable; a flushed Redis and a dropped
+index rebuild exactly."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import json
 from html.parser import HTMLParser
 
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.operator import operator_stores
 from projectors.rebuild import rebuild, verify
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
+from tests.checks import counted_among_students, course_facts_in_learning
 from tests.harness import Platform
 from workers.routing import PROJECTIONS
 
@@ -61,7 +64,8 @@ def html_fields(value: object, path: str = "") -> list[tuple[str, str]]:
     return found
 
 
-async def test_xss_payloads_are_never_returned_executable(platform: Platform) -> None:
+async def test_xss_payloads_are_never_returned_executable(platform: Platform,
+                                                         engine: AsyncEngine) -> None:
     admin = await admin_of(platform)
     teacher = await verified_teacher(platform, admin, "t@example.com", "Teacher")
     payload = " ".join(PAYLOADS)
@@ -73,9 +77,13 @@ async def test_xss_payloads_are_never_returned_executable(platform: Platform) ->
                                     json={"title": "L", "preview": True,
                                           "content": f"# Lesson\n\n{payload}\n\n"
                                                      "[click](javascript:alert(1))"})).json()
-    await teacher.command("POST", f"/api/courses/{course['id']}/publish")
-    reader = await sign_up(platform, "reader@example.com")
-    reader.last_token = teacher.last_token
+    published = await teacher.command("POST", f"/api/courses/{course['id']}/publish")
+    reader = await sign_up(platform, "reader@example.com", name=f"R {PAYLOADS[0]} {PAYLOADS[1]}")
+    await course_facts_in_learning(engine, course["id"], version=published.json()["version"])
+    await reader.command("POST", "/api/enrollments", expect=201, json={"course_id": course["id"]})
+    reader.last_token = await counted_among_students(engine, course["id"], reader.id)
+    await reader.command("POST", f"/api/courses/{course['id']}/reviews", expect=201,
+                         json={"rating": 5, "comment": f"<p>Great</p>{payload}"})
 
     answers = [
         await reader.read(f"/api/courses/{course['id']}"),
@@ -83,10 +91,11 @@ async def test_xss_payloads_are_never_returned_executable(platform: Platform) ->
         await reader.read("/api/courses", q="safe"),
         await reader.read("/api/catalog/lists/newest"),
         await teacher.read("/api/teacher/courses"),
+        await reader.read(f"/api/courses/{course['id']}/reviews"),
     ]
     rendered = [field for answer in answers for field in html_fields(answer.json())]
     assert {name.rsplit(".", 1)[-1] for name, _ in rendered} == {"description_html",
-                                                                  "content_html"}
+                                                                  "content_html", "comment_html"}
     for name, html in rendered:
         assert executable_parts(html) == [], f"{name} is executable: {html}"
     for answer in answers:
@@ -96,6 +105,9 @@ async def test_xss_payloads_are_never_returned_executable(platform: Platform) ->
     hit = answers[2].json()["items"][0]
     assert hit["title"] == f"Safe {payload}"
     assert "<p>Intro</p>" in answers[0].json()["description_html"]
+    [review] = answers[-1].json()["items"]
+    assert review["comment_html"].startswith("<p>Great</p>")
+    assert review["author_name"] == f"R {PAYLOADS[0]} {PAYLOADS[1]}"
 
 
 async def test_flushed_redis_and_dropped_index_rebuild_to_identical_documents(

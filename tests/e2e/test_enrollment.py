@@ -20,9 +20,9 @@ from tests.builders import envelopes
 from tests.checks import (
     enrollment_state,
     expect_error,
-    inbox_reaching,
     known_to_learning,
     lesson_ids,
+    settled,
 )
 from tests.harness import Platform
 from workers.routing import PROJECTIONS
@@ -102,7 +102,7 @@ async def test_twice_own_course_anonymous_and_malformed_are_refused(
 ) -> None:
     student = await sign_up(platform, "twice@example.com")
     await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
-    await inbox_reaching(student, 1)  # the reactions to the enrollment are done
+    await settled(platform)  # the reactions to the enrollment write events of their own
     before = await enrollment_state(engine)
 
     twice = await platform.write.post("/api/enrollments", json={"course_id": catalog.free},
@@ -179,7 +179,7 @@ async def test_completing_lessons_moves_the_enrollment_to_completed_once(
     student = await sign_up(platform, "learner@example.com")
     outsider = await sign_up(platform, "nosy@example.com")
     await student.command("POST", "/api/enrollments", expect=201, json={"course_id": catalog.free})
-    await inbox_reaching(student, 1)  # the reactions to the enrollment are done
+    await settled(platform)  # the reactions to the enrollment write events of their own
     before = await enrollment_state(engine)
 
     refused = await platform.write.post(f"/api/lessons/{first}/complete", headers=outsider.auth)

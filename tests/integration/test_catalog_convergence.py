@@ -1,6 +1,7 @@
-"""Property: random catalog commands, then deliveries duplicated, reordered, concurrent, crashed
-mid-way and interleaved with late writes of stale state, always end equal to a fresh rebuild
-(DESIGN §3.2): Redis documents and lists key by key, and the search index document by document."""
+"""Property: random catalog commands (enrollments and reviews too), then deliveries duplicated,
+reordered, concurrent, crashed mid-way and interleaved with late writes of stale state, always end
+equal to a fresh rebuild (DESIGN §3.2): Redis documents and lists key by key, and the search index
+document by document."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
 from read.stores.catalog import COURSES, LESSONS
 from read.stores.documents import DocumentSpace
+from read.stores.reviews import REVIEWS
 from tests.builders import envelopes
+from tests.review_builders import AUDIENCE_ACTIONS, Audience, people
 from workers.jobs import project_event
 from workers.routing import PROJECTIONS
 from write.catalog import commands as c
@@ -36,9 +39,11 @@ from write.identity.models import User
 from write.outbox import UnitOfWork
 
 ACTIONS = ("course", "module", "lesson", "change", "lesson_change", "remove_lesson",
-           "remove_module", "publish", "archive", "reorder")
-# Every plan starts with a course that has a lesson, so later steps have something to act on.
-OPENING = [("course", 0, True), ("module", 0, False), ("lesson", 0, True)]
+           "remove_module", "publish", "archive", "reorder", *AUDIENCE_ACTIONS)
+# Every plan starts with a published course that has a lesson and a student, so later steps have
+# something to act on.
+OPENING = [("course", 0, True), ("module", 0, False), ("lesson", 0, True), ("publish", 0, True),
+           ("enroll", 0, True)]
 steps = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 7), st.booleans()),
                  min_size=3, max_size=25).map(lambda drawn: OPENING + drawn)
 # Per delivery: an ordering key, duplicated?, concurrent with the next?, and crashed mid-way?
@@ -69,9 +74,10 @@ async def _crashing(job: Awaitable[Any]) -> None:
 class Author:
     """Runs catalog commands as one verified teacher, remembering what exists."""
 
-    def __init__(self, engine: AsyncEngine, teacher: User, category: uuid.UUID) -> None:
+    def __init__(self, engine: AsyncEngine, teacher: User, category: uuid.UUID,
+                 audience: Audience) -> None:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.teacher, self.category = teacher, category
+        self.teacher, self.category, self.audience = teacher, category, audience
         self.courses: list[uuid.UUID] = []
         self.modules: list[uuid.UUID] = []
         self.lessons: list[uuid.UUID] = []
@@ -102,6 +108,8 @@ class Author:
             self.courses.append(made.id)
             return made.id
         course = self._one(self.courses, pick)
+        if action in AUDIENCE_ACTIONS:
+            return await self.audience.act(uow, action, course, pick, flag)
         if action in ("change", "publish", "archive", "reorder"):
             return await self._course_action(uow, action, course, pick, flag)
         if action == "module":
@@ -171,12 +179,13 @@ async def _setup(engine: AsyncEngine, settings: Settings) -> Author:
         admin = User(id=uuid.uuid4(), email="padmin@example.com", name="Admin",
                      password_hash="x", role="admin", teacher_verified=False,
                      email_verified=True, blocked=False, version=1)
-        session.add_all([teacher, admin])
+        students = people(3)
+        session.add_all([teacher, admin, *students])
         await session.flush()
         uow = UnitOfWork(session)
         category = await categories.create_category(uow, admin, c.CreateCategory(name="Data"))
         await uow.commit()
-    return Author(engine, teacher, category.id)
+    return Author(engine, teacher, category.id, Audience(students, admin))
 
 
 async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
@@ -192,7 +201,7 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
         await search.ensure()
         async with engine.begin() as conn:
             await conn.execute(text("TRUNCATE identity.users, outbox.events, catalog.categories, "
-                                    "catalog.courses CASCADE"))
+                                    "catalog.courses, catalog.course_students CASCADE"))
         author = await _setup(engine, settings)
         stale: list[Awaitable[Any]] = []
         for action, pick, flag in plan:
@@ -211,12 +220,14 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
                    zip(await envelopes(engine), schedule * 10, strict=False) if crash]
         await _deliver([*jobs, *duplicates, *crashes, *stale], schedule)
 
-        for name in ("courses", "categories"):  # the users here were made without events
+        projections = ("courses", "categories", "reviews")  # users were made without events
+        for name in projections:
             assert await verify(PROJECTIONS[name], stores) == {}, name
-        before = {s: await space_snapshot(redis, DocumentSpace(redis, s)) for s in (COURSES, LESSONS)}
-        for name in ("courses", "categories"):
+        spaces = (COURSES, LESSONS, REVIEWS)
+        before = {s: await space_snapshot(redis, DocumentSpace(redis, s)) for s in spaces}
+        for name in projections:
             await rebuild(PROJECTIONS[name], stores, grace_seconds=0)
-        after = {s: await space_snapshot(redis, DocumentSpace(redis, s)) for s in (COURSES, LESSONS)}
+        after = {s: await space_snapshot(redis, DocumentSpace(redis, s)) for s in spaces}
         assert before == after
     finally:
         await search.close()

@@ -5,25 +5,16 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.settings import Settings
+from tests.builders import delivery
 from workers.jobs import react_to_event
 from write.events import CourseFactsPublished
-
-
-def delivery(seq: int, event: CourseFactsPublished) -> dict[str, Any]:
-    """A relay envelope carrying the event."""
-    return {"seq": seq, "event_id": str(uuid.uuid4()), "type": event.event_type,
-            "schema_version": event.schema_version, "aggregate_type": event.aggregate_type,
-            "aggregate_id": event.aggregate_id(), "occurred_at": datetime.now(UTC).isoformat(),
-            "payload": event.model_dump(mode="json")}
 
 
 async def test_duplicated_and_reordered_facts_leave_the_newest(
