@@ -20,9 +20,11 @@ from common.http import CONSISTENCY_STATE_HEADER, install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
+from read.routers.billing import router as billing_router
 from read.routers.catalog import router as catalog_router
 from read.routers.users import router as users_router
 from read.search.port import create_search_index
+from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.users import UsersReadStore
@@ -46,7 +48,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
-            learning=LearningReadStore(redis),
+            learning=LearningReadStore(redis), billing=BillingReadStore(redis),
         )
         yield
         await search.close()
@@ -70,5 +72,6 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
                            expose_headers=[CONSISTENCY_STATE_HEADER])
     app.include_router(users_router)
     app.include_router(catalog_router)
+    app.include_router(billing_router)
     app.include_router(ops.query_router)
     return app

@@ -14,6 +14,7 @@ from common.settings import Settings
 from common.tokens import AccessClaims, AccessTokenVerifier
 from read.consistency import parse_token, wait_until_applied
 from read.search.port import SearchIndex
+from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.users import UserDoc, UsersReadStore
@@ -30,6 +31,7 @@ class ReadResources:
     catalog: CatalogReadStore
     learning: LearningReadStore
     search: SearchIndex
+    billing: BillingReadStore
 
 
 def resources_of(request: Request) -> ReadResources:
@@ -62,6 +64,13 @@ async def _learning(request: Request) -> LearningReadStore:
 CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
 Search = Annotated[SearchIndex, Depends(_search)]
 LearningStore = Annotated[LearningReadStore, Depends(_learning)]
+
+
+async def _billing(request: Request) -> BillingReadStore:
+    return resources_of(request).billing
+
+
+BillingStore = Annotated[BillingReadStore, Depends(_billing)]
 
 
 async def _consistency(

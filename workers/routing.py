@@ -7,23 +7,28 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from projectors.base import Projection, Stores
+from projectors.billing import PaymentsProjection
 from projectors.catalog import CategoriesProjection, CoursesProjection
 from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
 from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
+from write.billing.reactions import sync_course_terms
 from write.events import (
     CourseFactsPublished,
     Event,
     PasswordResetEmailRequested,
+    PaymentRefunded,
+    PaymentSucceeded,
     VerificationEmailRequested,
 )
+from write.learning.payments import grant_paid_access, revoke_paid_access
 from write.learning.reactions import sync_course_facts
 from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
-                        EnrollmentsProjection())
+                        EnrollmentsProjection(), PaymentsProjection())
 }
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type}
@@ -33,7 +38,10 @@ EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequest
 # job may run the ones that already succeeded again.
 Reaction = Callable[[UnitOfWork, Any], Awaitable[None]]
 REACTIONS: dict[str, tuple[Reaction, ...]] = {
-    CourseFactsPublished.event_type: (sync_course_facts,),
+    CourseFactsPublished.event_type: (sync_course_facts, sync_course_terms),
+    # The payment saga: learning enrolls on a succeeded payment and revokes on a refund.
+    PaymentSucceeded.event_type: (grant_paid_access,),
+    PaymentRefunded.event_type: (revoke_paid_access,),
 }
 
 

@@ -27,7 +27,10 @@ class EnrollmentDoc(BaseModel):
 
 
 def enrollment_entries(doc: EnrollmentDoc, *, enrolled_at: float) -> list[IndexEntry]:
-    """The student's set of courses (scored by when they enrolled)."""
+    """The student's set of courses (scored by when they enrolled); a revoked enrollment (its
+    payment refunded) is in no set, so its lessons close."""
+    if doc.status == "revoked":
+        return []
     return [IndexEntry(f"student:{doc.student_id}", enrolled_at, str(doc.course_id))]
 
 

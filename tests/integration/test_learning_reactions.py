@@ -49,7 +49,7 @@ async def test_duplicated_and_reordered_facts_leave_the_newest(
 
     outcomes = await asyncio.gather(*(react_to_event(ctx, body) for body in schedule))
 
-    assert set(outcomes) == {"sync_course_facts"}
+    assert set(outcomes) == {"sync_course_facts,sync_course_terms"}
     async with engine.connect() as conn:
         rows = (await conn.execute(text(
             "SELECT course_id, version, teacher_id, status, price, currency, lesson_ids "

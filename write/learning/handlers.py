@@ -12,6 +12,7 @@ from common.errors import Conflict, Forbidden, NotFound, PaymentRequired
 from write.events import LessonCompleted, StudentEnrolled
 from write.learning.commands import Enroll, EnrollmentOut, ProgressOut
 from write.learning.models import CourseFacts, Enrollment, LessonCompletion
+from write.learning.payments import has_paid_access
 from write.outbox import UnitOfWork
 
 
@@ -21,7 +22,8 @@ def _already_enrolled() -> Conflict:
 
 
 async def enroll(uow: UnitOfWork, student_id: uuid.UUID, cmd: Enroll) -> EnrollmentOut:
-    """Enrolls the caller in a published free course; a paid one needs a payment (402)."""
+    """Enrolls the caller in a published free course; a paid one needs a payment (402), which
+    enrolls the student by itself (write/learning/payments.py)."""
     course = await uow.session.get(CourseFacts, cmd.course_id)
     # Drafts and archived courses are as unknown as missing ones; a course published a moment
     # ago may not have reached learning's copy yet, and enrolling again then works (ADR 0009).
@@ -30,9 +32,10 @@ async def enroll(uow: UnitOfWork, student_id: uuid.UUID, cmd: Enroll) -> Enrollm
     if course.teacher_id == student_id:
         raise Forbidden("teachers cannot enroll in their own course", code="own_course")
     if await uow.session.scalar(select(Enrollment.id).where(
-            Enrollment.student_id == student_id, Enrollment.course_id == course.course_id)):
+            Enrollment.student_id == student_id, Enrollment.course_id == course.course_id,
+            Enrollment.status != "revoked")):
         raise _already_enrolled()
-    if course.price is not None:
+    if course.price is not None and not await has_paid_access(uow, student_id, course.course_id):
         raise PaymentRequired(f"this course costs {course.price} {course.currency}; pay first",
                               code="payment_required", fields={"course_id": "paid course"})
     enrollment = Enrollment(id=uuid.uuid4(), student_id=student_id, course_id=course.course_id,
@@ -57,7 +60,7 @@ async def complete_lesson(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: uui
     enrollment = (await uow.session.scalars(select(Enrollment).where(
         Enrollment.student_id == student_id, Enrollment.course_id == course.course_id)
         .with_for_update())).first()
-    if enrollment is None:
+    if enrollment is None or enrollment.status == "revoked":
         raise Forbidden("enroll in the course to complete its lessons", code="enrollment_required")
     inserted = await uow.session.scalar(
         insert(LessonCompletion).values(student_id=student_id, lesson_id=lesson_id,

@@ -47,12 +47,14 @@ class CourseFacts(Base):
 
 
 class Enrollment(Base):
-    """A student in a course: enrolled → in_progress (a lesson done) → completed (all done)."""
+    """A student in a course: enrolled → in_progress (a lesson done) → completed (all done);
+    revoked when the payment that gave access is refunded (kept, not deleted: see ADR 0010)."""
 
     __tablename__ = "enrollments"
     __table_args__ = (
         UniqueConstraint("student_id", "course_id"),
-        CheckConstraint("status IN ('enrolled', 'in_progress', 'completed')", name="status"),
+        CheckConstraint("status IN ('enrolled', 'in_progress', 'completed', 'revoked')",
+                        name="status"),
         {"schema": SCHEMA},
     )
 
@@ -83,3 +85,26 @@ class LessonCompletion(Base):
     lesson_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     course_id: Mapped[uuid.UUID] = mapped_column(UUID)
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PaidAccess(Base):
+    """What learning knows of a payment for a course: the newest billing event it has seen.
+
+    Written only by the payment reactions (`write/learning/payments.py`); a student may read a paid
+    course while one of their payments for it is `active`.
+    """
+
+    __tablename__ = "paid_access"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'revoked')", name="status"),
+        Index("ix_paid_access_student_id", "student_id", "course_id"),
+        {"schema": SCHEMA},
+    )
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)  # a billing payment id
+    student_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    course_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)  # the payment's version
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now())

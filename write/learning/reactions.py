@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert
-
+from write.copies import keep_newest
 from write.events import CourseFactsPublished
 from write.learning.models import CourseFacts
 from write.outbox import UnitOfWork
@@ -11,12 +10,5 @@ from write.outbox import UnitOfWork
 
 async def sync_course_facts(uow: UnitOfWork, event: CourseFactsPublished) -> None:
     """Keeps the newest facts of the course: an older or repeated delivery changes nothing."""
-    values = {"course_id": event.course_id, "version": event.version,
-              "teacher_id": event.teacher_id, "status": event.status, "price": event.price,
-              "currency": event.currency, "lesson_ids": event.lesson_ids}
-    statement = insert(CourseFacts).values(values)
-    await uow.session.execute(statement.on_conflict_do_update(
-        index_elements=[CourseFacts.course_id],
-        set_={**{k: statement.excluded[k] for k in values if k != "course_id"},
-              "updated_at": statement.excluded.updated_at},
-        where=CourseFacts.version < statement.excluded.version))
+    await keep_newest(uow.session, CourseFacts, event.model_dump(include={
+        "course_id", "version", "teacher_id", "status", "price", "currency", "lesson_ids"}))
