@@ -68,3 +68,17 @@ async def course_facts_in_learning(engine: AsyncEngine, course_id: str, *, versi
             return dict(found)
         await asyncio.sleep(0.05)
     raise AssertionError(f"learning never saw version {version} of course {course_id}")
+
+
+async def billing_state(engine: AsyncEngine) -> dict[str, int]:
+    """Payments, paid access, enrollments and outbox events: what any payment or refund moves."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT (SELECT count(*) FROM billing.payments) AS payments, "
+            "(SELECT coalesce(sum(version), 0) FROM billing.payments) AS payment_versions, "
+            "(SELECT count(*) FROM learning.paid_access) AS paid_access, "
+            "(SELECT coalesce(sum(version), 0) FROM learning.paid_access) AS access_versions, "
+            "(SELECT count(*) FROM learning.enrollments) AS enrollments, "
+            "(SELECT coalesce(sum(version), 0) FROM learning.enrollments) AS enrollment_versions, "
+            "(SELECT count(*) FROM outbox.events) AS events"))).mappings().one()
+    return dict(row)

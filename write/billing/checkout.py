@@ -74,9 +74,9 @@ async def _terms(session: AsyncSession, student_id: uuid.UUID, course_id: uuid.U
 
 async def _create(uow: UnitOfWork, student_id: uuid.UUID, key: str, cmd: Pay) -> Payment:
     terms = await _terms(uow.session, student_id, cmd.course_id)
-    await _refuse_open_payment(uow.session, student_id, cmd.course_id)
-    # Concurrent requests: the unique keys decide; a loser finds the winner's payment by its key,
-    # or (another key, same course) is refused like a sequential request.
+    # The unique keys decide, for sequential and concurrent requests alike: a request that finds
+    # its key taken answers that payment (it may have committed since we looked); one that finds
+    # the course already paid or pending (another key) is refused.
     payment_id = await uow.session.scalar(insert(Payment).values(
         id=uuid.uuid4(), student_id=student_id, course_id=cmd.course_id, amount=terms.price,
         currency=terms.currency, status="pending", version=1, idempotency_key=key,
