@@ -1,4 +1,5 @@
-"""Learning's copy of the catalog's course facts converges whatever the delivery order (ADR 0009)."""
+"""Learning's and billing's copies of the catalog's course facts converge whatever the delivery order
+(ADR 0009)."""
 
 from __future__ import annotations
 
@@ -54,5 +55,10 @@ async def test_duplicated_and_reordered_facts_leave_the_newest(
         rows = (await conn.execute(text(
             "SELECT course_id, version, teacher_id, status, price, currency, lesson_ids "
             "FROM learning.course_facts WHERE course_id = :id"), {"id": course_id})).all()
+        terms = (await conn.execute(text(
+            "SELECT course_id, version, teacher_id, status, price, currency "
+            "FROM billing.course_terms WHERE course_id = :id"), {"id": course_id})).all()
     assert [tuple(r) for r in rows] == [(course_id, 3, teacher_id, "published", None, None,
                                          list(reversed(lessons)))]
+    # Billing keeps its own copy (status, teacher, price) the same way.
+    assert [tuple(r) for r in terms] == [(course_id, 3, teacher_id, "published", None, None)]

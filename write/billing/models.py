@@ -21,26 +21,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from write.copies import CourseFactsCopy
 from write.db import Base
 
 SCHEMA = "billing"
-STATUSES = ("pending", "succeeded", "declined", "refunded")
 
 
-class CourseTerms(Base):
+class CourseTerms(CourseFactsCopy, Base):
     """What billing knows of a course: status, teacher and price from `catalog.course_facts`."""
 
     __tablename__ = "course_terms"
     __table_args__ = {"schema": SCHEMA}
-
-    course_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
-    teacher_id: Mapped[uuid.UUID] = mapped_column(UUID)
-    status: Mapped[str] = mapped_column(String(16))
-    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    currency: Mapped[str | None] = mapped_column(String(3))
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
 
 
 class Payment(Base):

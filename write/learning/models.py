@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Index,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
     func,
@@ -20,12 +18,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from write.copies import CourseFactsCopy
 from write.db import Base
 
 SCHEMA = "learning"
 
 
-class CourseFacts(Base):
+class CourseFacts(CourseFactsCopy, Base):
     """What learning knows of a course: the newest `catalog.course_facts` it has seen."""
 
     __tablename__ = "course_facts"
@@ -35,15 +34,7 @@ class CourseFacts(Base):
         {"schema": SCHEMA},
     )
 
-    course_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
-    teacher_id: Mapped[uuid.UUID] = mapped_column(UUID)
-    status: Mapped[str] = mapped_column(String(16))
-    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    currency: Mapped[str | None] = mapped_column(String(3))
     lesson_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID))
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
 
 
 class Enrollment(Base):
