@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projectors.base import Stores
+from projectors.rebuild import rebuild, verify
+from read.stores.documents import DocumentSpace
 from tests.actors import sign_up
 from tests.builders import envelopes
 from tests.checks import billing_state, expect_error
 from tests.harness import Platform
 from tests.shop import PRICE, attempt, open_shop, pay
+from workers.routing import PROJECTIONS
 
 
 async def enrollment_of(engine: AsyncEngine, student_id: str) -> list[tuple[str, int]]:
@@ -28,7 +33,7 @@ async def event_types(engine: AsyncEngine, prefix: str) -> list[str]:
 
 
 async def test_pay_declined_then_succeeded_enrolls_and_a_refund_closes_the_lessons(
-    platform: Platform, engine: AsyncEngine
+    platform: Platform, engine: AsyncEngine, redis: Redis
 ) -> None:
     shop = await open_shop(platform)
     student = await sign_up(platform, "buyer@example.com")
@@ -80,6 +85,16 @@ async def test_pay_declined_then_succeeded_enrolls_and_a_refund_closes_the_lesso
         "billing.payment_started", "billing.payment_declined",
         "billing.payment_started", "billing.payment_succeeded", "billing.payment_refunded",
         "billing.payment_started", "billing.payment_succeeded"]
+
+    # The payments read model is disposable like the others.
+    space = DocumentSpace(redis, "payments")
+    assert await space.drop_generation(await space.current_generation()) > 0
+    stores = Stores(engine, redis)
+    await rebuild(PROJECTIONS["payments"], stores, grace_seconds=0)
+    assert await verify(PROJECTIONS["payments"], stores) == {}
+    student.last_token = None
+    assert [p["status"] for p in (await student.read("/api/me/payments")).json()["items"]] == [
+        "succeeded", "refunded", "declined"]
 
 
 async def test_the_same_key_and_body_answer_the_same_payment_once(
