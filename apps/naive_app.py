@@ -123,7 +123,8 @@ async def _sections(conn: AsyncConnection, student_id: UUID) -> dict[bool, list[
     """The student's courses from the learning, catalog and identity tables (one query per
     schema and kind of row, no read model), split into completed or not."""
     enrollments = (await conn.execute(
-        select(Enrollment.__table__).where(Enrollment.student_id == student_id)
+        select(Enrollment.__table__).where(Enrollment.student_id == student_id,
+                                           Enrollment.status != "revoked")
         .order_by(Enrollment.last_activity_at.desc()))).all()
     course_ids = [e.course_id for e in enrollments]
     courses = {c.id: c for c in await conn.execute(

@@ -20,12 +20,14 @@ from common.http import CONSISTENCY_STATE_HEADER, install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
+from read.routers.billing import router as billing_router
 from read.routers.catalog import router as catalog_router
 from read.routers.learning import router as learning_router
 from read.routers.notifications import router as notifications_router
 from read.routers.reviews import router as reviews_router
 from read.routers.users import router as users_router
 from read.search.port import create_search_index
+from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
@@ -52,7 +54,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
             learning=LearningReadStore(redis), notifications=NotificationsReadStore(redis),
-            reviews=ReviewsReadStore(redis),
+            reviews=ReviewsReadStore(redis), billing=BillingReadStore(redis),
         )
         yield
         await search.close()
@@ -79,5 +81,6 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning_router)
     app.include_router(notifications_router)
     app.include_router(reviews_router)
+    app.include_router(billing_router)
     app.include_router(ops.query_router)
     return app

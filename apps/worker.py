@@ -1,10 +1,10 @@
-"""Composition root of the arq worker: projections and mail."""
+"""Composition root of the arq worker: projections, reactions, mail, pending payments."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from arq import func
+from arq import cron, func
 from arq.worker import Worker
 from sqlalchemy import text
 
@@ -14,11 +14,18 @@ from common.settings import Settings
 from projectors.base import Stores
 from read.search.port import create_search_index
 from read.stores.ops import register_projections
-from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB, REBUILD_JOB
+from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB, REBUILD_JOB, RETRY_PAYMENTS_JOB
 from workers.dead_letters import all_letter_ids
-from workers.jobs import project_event, react_to_event, rebuild_projection, send_email
+from workers.jobs import (
+    project_event,
+    react_to_event,
+    rebuild_projection,
+    retry_pending_payments,
+    send_email,
+)
 from workers.metrics import DEAD_LETTERS
 from workers.routing import PROJECTIONS
+from write.billing.provider import create_provider
 from write.db import create_engine
 
 
@@ -35,6 +42,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["search"] = await create_search_index(settings)
         await ctx["search"].ensure()
         ctx["stores"] = Stores(ctx["engine"], ctx["redis"], ctx["search"])
+        ctx["payment_provider"] = create_provider(settings)
         await register_projections(ctx["redis"], list(PROJECTIONS))
         DEAD_LETTERS.set(len(await all_letter_ids(ctx["redis"])))
 
@@ -65,6 +73,8 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
             # A rebuild runs once; an operator starts it again if it fails.
             func(rebuild_projection, name=REBUILD_JOB, max_tries=1, timeout=3600),
         ],
+        cron_jobs=[cron(retry_pending_payments, name=RETRY_PAYMENTS_JOB, second={0, 15, 30, 45},
+                        timeout=300, unique=True)],
         queue_name=settings.arq_queue_name,
         redis_settings=arq_settings(settings),
         on_startup=startup,

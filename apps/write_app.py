@@ -14,6 +14,8 @@ from apps.resources import create_queue
 from common.http import install_plumbing
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
+from write.billing.provider import create_provider
+from write.billing.router import router as billing_router
 from write.catalog.review_router import router as review_router
 from write.catalog.router import router as catalog_router
 from write.db import create_engine, create_sessionmaker
@@ -37,6 +39,7 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
             issuer=TokenIssuer(settings, keys), verifier=AccessTokenVerifier(settings, keys),
         )
         app.state.queue = await create_queue(settings)
+        app.state.payment_provider = create_provider(settings)
         yield
         await app.state.queue.aclose()
         await engine.dispose()
@@ -59,5 +62,6 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learning_router)
     app.include_router(notifications_router)
     app.include_router(review_router)
+    app.include_router(billing_router)
     app.include_router(ops.command_router)
     return app

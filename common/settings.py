@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     meili_api_key: SecretStr | None = None
     meili_index: str = "courses"
 
+    # The mock payment provider (write/billing/provider.py): how it answers a charge unless the
+    # request names a test payment method; every call to it is cut off after the timeout.
+    payment_provider_mode: Literal["succeed", "decline", "timeout"] = "succeed"
+    payment_provider_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # A pending payment this old is asked about again by the worker's reconciliation job.
+    payment_retry_after_seconds: float = Field(default=60.0, gt=0)
+    refund_window_days: int = Field(default=14, ge=0, le=365)
+
     probe_host: str = "127.0.0.1"
     worker_probe_port: int = Field(default=9101, ge=0, le=65535)
     relay_probe_port: int = Field(default=9102, ge=0, le=65535)

@@ -14,6 +14,7 @@ from common.settings import Settings
 from common.tokens import AccessClaims, AccessTokenVerifier
 from read.consistency import parse_token, wait_until_applied
 from read.search.port import SearchIndex
+from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
@@ -34,6 +35,7 @@ class ReadResources:
     notifications: NotificationsReadStore
     search: SearchIndex
     reviews: ReviewsReadStore
+    billing: BillingReadStore
 
 
 def resources_of(request: Request) -> ReadResources:
@@ -78,6 +80,13 @@ async def _reviews(request: Request) -> ReviewsReadStore:
 
 
 ReviewsStore = Annotated[ReviewsReadStore, Depends(_reviews)]
+
+
+async def _billing(request: Request) -> BillingReadStore:
+    return resources_of(request).billing
+
+
+BillingStore = Annotated[BillingReadStore, Depends(_billing)]
 
 
 async def _consistency(

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.actors import Actor
 from tests.harness import Platform
+from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
 from write.outbox import encode_consistency_token
+
+EVENT_JOBS = {PROJECT_JOB, REACT_JOB, EMAIL_JOB}
 
 # Counters that any accepted command would move: rows, flags and aggregate versions.
 _WRITE_STATE = """
@@ -130,9 +133,9 @@ async def counted_among_students(engine: AsyncEngine, course_id: str, student_id
 
 async def settled(platform: Platform) -> None:
     """Waits until the background has done everything the commands so far started: every outbox
-    event dispatched, the queue empty and no job running (reactions write events of their own,
-    which a "nothing changed" check must not mistake for the refused command's); fails after
-    about ten seconds."""
+    event dispatched, the queue empty and no event job running (reactions write events of their
+    own, which a "nothing changed" check must not mistake for the refused command's; cron jobs
+    do not count); fails after about ten seconds."""
     redis = Redis.from_url(platform.settings.redis_url)
     engine = create_async_engine(platform.settings.database_url)
     try:
@@ -141,9 +144,11 @@ async def settled(platform: Platform) -> None:
             async with engine.connect() as conn:
                 undispatched = await conn.scalar(text(
                     "SELECT count(*) FROM outbox.events WHERE dispatched_at IS NULL"))
-            queued = await redis.zcard(platform.settings.arq_queue_name)
-            running = len(await redis.keys("arq:in-progress:*"))
-            quiet = quiet + 1 if undispatched == queued == running == 0 else 0
+            queued = [job_id.split(b":")[0] for job_id
+                      in await redis.zrange(platform.settings.arq_queue_name, 0, -1)]
+            running = [key.split(b":")[2] for key in await redis.keys("arq:in-progress:*")]
+            busy = [job for job in queued + running if job.decode() in EVENT_JOBS]
+            quiet = quiet + 1 if undispatched == 0 and not busy else 0
             if quiet == 3:  # still nothing after 50 ms: the last job did not record more
                 return
             await asyncio.sleep(0.025)
@@ -151,3 +156,15 @@ async def settled(platform: Platform) -> None:
         await redis.aclose()
         await engine.dispose()
     raise AssertionError("background work never settled")
+async def billing_state(engine: AsyncEngine) -> dict[str, int]:
+    """Payments, paid access, enrollments and outbox events: what any payment or refund moves."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT (SELECT count(*) FROM billing.payments) AS payments, "
+            "(SELECT coalesce(sum(version), 0) FROM billing.payments) AS payment_versions, "
+            "(SELECT count(*) FROM learning.paid_access) AS paid_access, "
+            "(SELECT coalesce(sum(version), 0) FROM learning.paid_access) AS access_versions, "
+            "(SELECT count(*) FROM learning.enrollments) AS enrollments, "
+            "(SELECT coalesce(sum(version), 0) FROM learning.enrollments) AS enrollment_versions, "
+            "(SELECT count(*) FROM outbox.events) AS events"))).mappings().one()
+    return dict(row)

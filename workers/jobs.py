@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from arq import Retry
@@ -26,6 +27,7 @@ from workers.constants import (
 )
 from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG, PROJECTION_LAG_SECONDS
 from workers.routing import REACTIONS, run_projectors
+from write.billing.checkout import retry_pending
 from write.db import create_sessionmaker
 from write.events import Event, EventEnvelope, UnknownEvent
 from write.outbox import UnitOfWork
@@ -84,23 +86,35 @@ async def project_event(ctx: Context, body: dict[str, Any]) -> str:
 
     async def work(envelope: EventEnvelope, event: Event) -> str:
         names = await run_projectors(event, stores_of(ctx))
-        await _mark_applied(ctx["redis"], envelope, names)
+        if envelope.type not in REACTIONS:  # react_to_event marks those once it has acted
+            await _mark_applied(ctx["redis"], envelope, names)
         return ",".join(names) or "no projection"
 
     return await _guarded(ctx, PROJECT_JOB, body, work)
 
 
 async def react_to_event(ctx: Context, body: dict[str, Any]) -> str:
-    """Runs each command-side reaction to one event, each in its own transaction (idempotent)."""
+    """Runs each command-side reaction to one event, each in its own transaction (idempotent),
+    then marks the event applied."""
 
     async def work(envelope: EventEnvelope, event: Event) -> str:
         reactions = REACTIONS[envelope.type]
         sessions = create_sessionmaker(ctx["engine"])
+        derived: list[Event] = []
         for reaction in reactions:
             async with sessions() as session:
                 uow = UnitOfWork(session)
                 await reaction(uow, event)
                 await uow.commit()
+                derived += uow.recorded
+        # Read-your-writes through a reaction: a sender's token names the event that started it
+        # (a payment), and counts it applied only once what the reactions did (an enrollment) is
+        # projected too. Their own project_event jobs project the same events again, harmlessly.
+        stores = stores_of(ctx)
+        names = await run_projectors(event, stores)
+        for derived_event in derived:
+            await run_projectors(derived_event, stores)
+        await _mark_applied(ctx["redis"], envelope, names)
         return ",".join(reaction.__name__ for reaction in reactions)
 
     return await _guarded(ctx, REACT_JOB, body, work)
@@ -153,3 +167,14 @@ async def rebuild_projection(ctx: Context, name: str) -> str:
     names = list(PROJECTIONS) if name == "all" else [name]
     results = [await rebuild(PROJECTIONS[n], stores_of(ctx)) for n in names if n in PROJECTIONS]
     return ", ".join(f"{r.projection}: {r.documents} documents in {r.seconds:.1f}s" for r in results)
+
+
+async def retry_pending_payments(ctx: Context) -> str:
+    """Asks the provider again about payments still pending (cron): an answer lost to a timeout,
+    or a write API that died between committing the payment and calling the provider."""
+    settings: Settings = ctx["settings"]
+    answered = await retry_pending(
+        create_sessionmaker(ctx["engine"]), ctx["payment_provider"],
+        timeout=settings.payment_provider_timeout_seconds,
+        older_than=timedelta(seconds=settings.payment_retry_after_seconds))
+    return f"{answered} answered"

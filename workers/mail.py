@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import aiosmtplib
@@ -20,22 +21,39 @@ from write.events import (
     VerificationEmailRequested,
 )
 from write.identity.models import User
+from write.notifications.models import Notification
 
 SMTP_TIMEOUT_SECONDS = 10
 
 
 async def message_for(event: Event, settings: Settings, engine: AsyncEngine) -> EmailMessage:
-    """The message an email event asks for; a notification's recipient and course are read from
-    the write model at sending time."""
-    if isinstance(event, NotificationEmailRequested):
-        async with engine.connect() as conn:
-            to = (await conn.execute(select(User.email, User.name)
-                                     .where(User.id == event.user_id))).one()
-            title = await conn.scalar(select(Course.title).where(Course.id == event.course_id))
-        return _message(settings, to=to.email, subject=f"You completed «{title}»",
-                        text=(f"Hello {to.name},\n\ncongratulations: you completed every lesson "
-                              f"of «{title}».\n\nYour courses: {settings.web_base_url}/dashboard\n"))
-    return compose(event, settings)
+    """The message an email event asks for; a notification's recipient, course and details are
+    read from the write model at sending time."""
+    if not isinstance(event, NotificationEmailRequested):
+        return compose(event, settings)
+    async with engine.connect() as conn:
+        to = (await conn.execute(select(User.email, User.name)
+                                 .where(User.id == event.user_id))).one()
+        title = await conn.scalar(select(Course.title).where(Course.id == event.course_id))
+        data = await conn.scalar(select(Notification.data)
+                                 .where(Notification.id == event.notification_id)) or {}
+    subject, body = _notification_text(event.kind, title or "a course", data)
+    return _message(settings, to=to.email, subject=subject,
+                    text=f"Hello {to.name},\n\n{body}\n\nYour courses: "
+                         f"{settings.web_base_url}/dashboard\n")
+
+
+def _notification_text(kind: str, title: str, data: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body of a notification's mail."""
+    amount = f"{data.get('amount')} {data.get('currency')}"
+    if kind == "payment_receipt":
+        return (f"Receipt: «{title}»",
+                f"we received your payment of {amount} for «{title}». The course is open.")
+    if kind == "payment_refunded":
+        return (f"Refund: «{title}»",
+                f"your payment of {amount} for «{title}» was refunded; the course is closed.")
+    return (f"You completed «{title}»",
+            f"congratulations: you completed every lesson of «{title}».")
 
 
 def compose(event: Event, settings: Settings) -> EmailMessage:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from projectors.base import Projection, Stores
+from projectors.billing import PaymentsProjection
 from projectors.catalog import CategoriesProjection, CoursesProjection
 from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
@@ -14,24 +15,31 @@ from projectors.notifications import NotificationsProjection
 from projectors.reviews import ReviewsProjection
 from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
-from write.catalog.reactions import add_course_student
+from write.billing.reactions import sync_course_terms
+from write.catalog.reactions import add_course_student, course_student_left
 from write.events import (
     CourseFactsPublished,
+    EnrollmentRevoked,
     Event,
     LessonAdded,
     LessonCompleted,
     NotificationEmailRequested,
     PasswordResetEmailRequested,
+    PaymentRefunded,
+    PaymentSucceeded,
+    ReviewPosted,
     StudentEnrolled,
     VerificationEmailRequested,
 )
+from write.learning.payments import grant_paid_access, revoke_paid_access
 from write.learning.reactions import sync_course_facts
 from write.notifications import reactions as notifications
 from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
-                        EnrollmentsProjection(), NotificationsProjection(), ReviewsProjection())
+                        EnrollmentsProjection(), NotificationsProjection(), ReviewsProjection(),
+                        PaymentsProjection())
 }
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type,
@@ -42,10 +50,15 @@ EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequest
 # job may run the ones that already succeeded again.
 Reaction = Callable[[UnitOfWork, Any], Awaitable[None]]
 REACTIONS: dict[str, tuple[Reaction, ...]] = {
-    CourseFactsPublished.event_type: (sync_course_facts,),
+    CourseFactsPublished.event_type: (sync_course_facts, sync_course_terms),
+    # The payment saga: learning enrolls on a succeeded payment and revokes on a refund.
+    PaymentSucceeded.event_type: (grant_paid_access, notifications.payment_succeeded),
+    PaymentRefunded.event_type: (revoke_paid_access, notifications.payment_refunded),
     StudentEnrolled.event_type: (add_course_student, notifications.student_enrolled),
+    EnrollmentRevoked.event_type: (course_student_left, notifications.student_left),
     LessonCompleted.event_type: (notifications.course_completed,),
     LessonAdded.event_type: (notifications.lesson_added,),
+    ReviewPosted.event_type: (notifications.review_posted,),
 }
 
 

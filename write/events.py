@@ -245,7 +245,8 @@ class CourseProgressRecomputed(Event):
         return str(self.course_id)
 
 
-NotificationKind = Literal["enrolled", "course_completed", "new_lesson"]
+NotificationKind = Literal["enrolled", "course_completed", "new_lesson", "payment_receipt",
+                           "payment_refunded", "new_review"]
 
 
 class NotificationEvent(Event):
@@ -351,6 +352,43 @@ class CourseStudentsChanged(Event):
 
     def aggregate_id(self) -> str:
         return str(self.course_id)
+class PaymentEvent(Event):
+    """Any change to one payment (billing). Learning reacts to these to grant or revoke access."""
+
+    aggregate_type: ClassVar[str] = "payment"
+    payment_id: UUID
+    student_id: UUID
+    course_id: UUID
+    version: int
+    amount: Decimal
+    currency: str
+
+    def aggregate_id(self) -> str:
+        return str(self.payment_id)
+
+
+class PaymentStarted(PaymentEvent):
+    """A payment was accepted and is waiting for the provider's answer (pending)."""
+
+    event_type: ClassVar[str] = "billing.payment_started"
+
+
+class PaymentSucceeded(PaymentEvent):
+    event_type: ClassVar[str] = "billing.payment_succeeded"
+
+
+class PaymentDeclined(PaymentEvent):
+    event_type: ClassVar[str] = "billing.payment_declined"
+
+
+class PaymentRefunded(PaymentEvent):
+    event_type: ClassVar[str] = "billing.payment_refunded"
+
+
+class EnrollmentRevoked(EnrollmentEvent):
+    """The student lost access to the course (the payment that gave it was refunded)."""
+
+    event_type: ClassVar[str] = "learning.enrollment_revoked"
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -392,6 +430,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReviewDeleted,
         ReviewHidden,
         CourseStudentsChanged,
+        PaymentStarted,
+        PaymentSucceeded,
+        PaymentDeclined,
+        PaymentRefunded,
+        EnrollmentRevoked,
     )
 }
 

@@ -57,6 +57,7 @@ class UnitOfWork:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._pending: list[OutboxEvent] = []
+        self.recorded: list[Event] = []  # every event recorded, committed or not
         self._before_commit: dict[object, Callable[[], Awaitable[None]]] = {}
 
     def before_commit(self, key: object, step: Callable[[], Awaitable[None]]) -> None:
@@ -79,6 +80,7 @@ class UnitOfWork:
         )
         self.session.add(row)
         self._pending.append(row)
+        self.recorded.append(event)
 
     async def commit(self) -> str | None:
         """Commits state and events together; returns the consistency token for the events."""

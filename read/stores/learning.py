@@ -52,7 +52,7 @@ reply[#reply + 1] = redis.call('ZCARD', inbox)
 return reply
 """
 
-EnrollmentStatus = Literal["enrolled", "in_progress", "completed"]
+EnrollmentStatus = Literal["enrolled", "in_progress", "completed", "revoked"]
 
 
 class EnrollmentDoc(BaseModel):
@@ -75,7 +75,10 @@ class EnrollmentDoc(BaseModel):
 
 def enrollment_entries(doc: EnrollmentDoc) -> list[IndexEntry]:
     """The student's courses (by enrollment time), and their active or completed enrollments
-    (by last activity, for the dashboard)."""
+    (by last activity, for the dashboard). A revoked enrollment (its payment refunded) is in no
+    set: its lessons close and it leaves the dashboard."""
+    if doc.status == "revoked":
+        return []
     section = "done" if doc.status == "completed" else "active"
     return [IndexEntry(f"student:{doc.student_id}", doc.enrolled_at.timestamp(),
                        str(doc.course_id)),
@@ -159,8 +162,9 @@ class LearningReadStore:
         return score is not None
 
     async def progress(self, student_id: UUID, course_id: UUID) -> EnrollmentDoc | None:
+        """The student's enrollment in the course, unless there is none or it was revoked."""
         doc = await self.enrollments.get_current(str(enrollment_id(student_id, course_id)))
-        return EnrollmentDoc.model_validate(doc) if doc else None
+        return EnrollmentDoc.model_validate(doc) if doc and doc["status"] != "revoked" else None
 
     async def dashboard(self, student_id: UUID, *, limit: int = DASHBOARD_LIMIT) -> Dashboard:
         """The student's active and completed courses, most recent activity first."""

@@ -74,6 +74,12 @@ def message_of(kind: str, title: str, data: dict[str, Any]) -> str:
         return f"You are enrolled in «{title}»."
     if kind == "course_completed":
         return f"You completed «{title}». Well done!"
+    if kind == "payment_receipt":
+        return f"Payment of {data['amount']} {data['currency']} received for «{title}»."
+    if kind == "payment_refunded":
+        return f"Your payment of {data['amount']} {data['currency']} for «{title}» was refunded."
+    if kind == "new_review":
+        return f"A new {data['rating']}★ review of «{title}»."
     return f"New lesson in «{title}»: {data.get('lesson_title', '')}"
 
 

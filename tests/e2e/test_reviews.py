@@ -19,6 +19,7 @@ from tests.checks import (
     course_facts_in_learning,
     expect_error,
     review_state,
+    settled,
 )
 from tests.harness import Platform
 from workers.routing import PROJECTIONS
@@ -162,6 +163,7 @@ async def test_refused_review_commands_change_nothing(
     outsider = await sign_up(platform, "outsider@example.com")
     post = f"/api/courses/{catalog.course}/reviews"
     mine = f"/api/reviews/{review['id']}"
+    await settled(platform)  # reactions to what came before write events of their own
     before = await review_state(engine)
 
     refusals = [

@@ -53,7 +53,7 @@ async def test_repeated_and_concurrent_enrollment_deliveries_count_each_student_
 
     outcomes = await asyncio.gather(*(react_to_event(ctx, body) for body in schedule))
 
-    assert set(outcomes) == {"add_course_student"}
+    assert set(outcomes) == {"add_course_student,student_enrolled"}  # and the notifications'
     assert await students_of(engine, course_id) == {"copies": 3, "counted": 3, "events": 3}
 
 

@@ -1,4 +1,5 @@
-"""Learning's copy of the catalog's course facts converges whatever the delivery order (ADR 0009)."""
+"""Learning's and billing's copies of the catalog's course facts converge whatever the delivery order
+(ADR 0009)."""
 
 from __future__ import annotations
 
@@ -40,10 +41,15 @@ async def test_duplicated_and_reordered_facts_leave_the_newest(
 
     outcomes = await asyncio.gather(*(react_to_event(ctx, body) for body in schedule))
 
-    assert set(outcomes) == {"sync_course_facts"}
+    assert set(outcomes) == {"sync_course_facts,sync_course_terms"}
     async with engine.connect() as conn:
         rows = (await conn.execute(text(
             "SELECT course_id, version, teacher_id, status, price, currency, lesson_ids "
             "FROM learning.course_facts WHERE course_id = :id"), {"id": course_id})).all()
+        terms = (await conn.execute(text(
+            "SELECT course_id, version, teacher_id, status, price, currency "
+            "FROM billing.course_terms WHERE course_id = :id"), {"id": course_id})).all()
     assert [tuple(r) for r in rows] == [(course_id, 3, teacher_id, "published", None, None,
                                          list(reversed(lessons)))]
+    # Billing keeps its own copy (status, teacher, price) the same way.
+    assert [tuple(r) for r in terms] == [(course_id, 3, teacher_id, "published", None, None)]

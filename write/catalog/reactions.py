@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from write.catalog.review_models import CourseStudent
 from write.catalog.stats import adjust_stats
-from write.events import CourseStudentsChanged, StudentEnrolled
+from write.events import CourseStudentsChanged, EnrollmentRevoked, StudentEnrolled
 from write.outbox import UnitOfWork
 
 
@@ -38,3 +38,8 @@ async def remove_course_student(uow: UnitOfWork, student_id: uuid.UUID,
         .returning(CourseStudent.student_id))
     if removed is not None:
         await _students_changed(uow, course_id, -1)
+
+
+async def course_student_left(uow: UnitOfWork, event: EnrollmentRevoked) -> None:
+    """A refunded student no longer counts among the course's students."""
+    await remove_course_student(uow, event.student_id, event.course_id)

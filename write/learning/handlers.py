@@ -12,7 +12,8 @@ from common.errors import Conflict, Forbidden, NotFound, PaymentRequired
 from common.ids import enrollment_id
 from write.events import LessonCompleted, LessonOpened, StudentEnrolled
 from write.learning.commands import Enroll, EnrollmentOut, ProgressOut
-from write.learning.models import CourseFacts, Enrollment, LessonCompletion
+from write.learning.models import CourseFacts, Enrollment, LessonCompletion, status_for
+from write.learning.payments import has_paid_access
 from write.outbox import UnitOfWork
 
 
@@ -22,7 +23,8 @@ def _already_enrolled() -> Conflict:
 
 
 async def enroll(uow: UnitOfWork, student_id: uuid.UUID, cmd: Enroll) -> EnrollmentOut:
-    """Enrolls the caller in a published free course; a paid one needs a payment (402)."""
+    """Enrolls the caller in a published free course; a paid one needs a payment (402), which
+    enrolls the student by itself (write/learning/payments.py)."""
     course = await uow.session.get(CourseFacts, cmd.course_id)
     # Drafts and archived courses are as unknown as missing ones; a course published a moment
     # ago may not have reached learning's copy yet, and enrolling again then works (ADR 0009).
@@ -31,9 +33,10 @@ async def enroll(uow: UnitOfWork, student_id: uuid.UUID, cmd: Enroll) -> Enrollm
     if course.teacher_id == student_id:
         raise Forbidden("teachers cannot enroll in their own course", code="own_course")
     if await uow.session.scalar(select(Enrollment.id).where(
-            Enrollment.student_id == student_id, Enrollment.course_id == course.course_id)):
+            Enrollment.student_id == student_id, Enrollment.course_id == course.course_id,
+            Enrollment.status != "revoked")):
         raise _already_enrolled()
-    if course.price is not None:
+    if course.price is not None and not await has_paid_access(uow, student_id, course.course_id):
         raise PaymentRequired(f"this course costs {course.price} {course.currency}; pay first",
                               code="payment_required", fields={"course_id": "paid course"})
     enrollment = Enrollment(id=enrollment_id(student_id, course.course_id),
@@ -63,7 +66,7 @@ async def _lesson_enrollment(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: 
         raise NotFound("no such lesson", code="lesson_not_found")
     enrollment = await uow.session.get(
         Enrollment, enrollment_id(student_id, course.course_id), with_for_update=True)
-    if enrollment is None:
+    if enrollment is None or enrollment.status == "revoked":  # a refund took the access away
         raise Forbidden("enroll in the course to study its lessons", code="enrollment_required")
     return course, enrollment
 
@@ -97,7 +100,7 @@ async def complete_lesson(uow: UnitOfWork, student_id: uuid.UUID, lesson_id: uui
         LessonCompletion.lesson_id.in_(course.lesson_ids))) or 0
     total = len(course.lesson_ids)
     if inserted is not None:
-        enrollment.status = "completed" if done >= total else "in_progress"
+        enrollment.status = status_for(done, total)
         _moved_to(enrollment, lesson_id)
         uow.record(LessonCompleted(
             enrollment_id=enrollment.id, student_id=student_id, course_id=course.course_id,

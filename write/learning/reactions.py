@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 
+from write.copies import keep_newest
 from write.events import CourseFactsPublished, CourseProgressRecomputed
 from write.learning.models import CourseFacts, Enrollment, LessonCompletion
 from write.outbox import UnitOfWork
@@ -19,31 +19,26 @@ async def sync_course_facts(uow: UnitOfWork, event: CourseFactsPublished) -> Non
     if known is not None and known.version >= event.version:
         return
     lessons_changed = known is not None and list(known.lesson_ids) != event.lesson_ids
-    values = {"course_id": event.course_id, "version": event.version,
-              "teacher_id": event.teacher_id, "status": event.status, "price": event.price,
-              "currency": event.currency, "lesson_ids": event.lesson_ids}
-    statement = insert(CourseFacts).values(values)
-    await uow.session.execute(statement.on_conflict_do_update(
-        index_elements=[CourseFacts.course_id],
-        set_={**{k: statement.excluded[k] for k in values if k != "course_id"},
-              "updated_at": statement.excluded.updated_at},
-        where=CourseFacts.version < statement.excluded.version))
+    await keep_newest(uow.session, CourseFacts, event.model_dump(include={
+        "course_id", "version", "teacher_id", "status", "price", "currency", "lesson_ids"}))
     if lessons_changed:
         await recount_enrollments(uow, event)
 
 
 async def recount_enrollments(uow: UnitOfWork, event: CourseFactsPublished) -> None:
-    """One statement for the whole course, and one event however many students take it."""
+    """One statement for the whole course, and one event however many students take it.
+    Revoked enrollments (refunded) keep their status until the student pays again."""
     done = (select(func.count()).select_from(LessonCompletion)
             .where(LessonCompletion.student_id == Enrollment.student_id,
                    LessonCompletion.lesson_id.in_(event.lesson_ids))
             .scalar_subquery())
     total = len(event.lesson_ids)
-    # A course without lessons is never completed.
+    # learning.models.status_for, as SQL.
     status = case((done >= (total or 1), "completed"), (done > 0, "in_progress"),
                   else_="enrolled")
     result = await uow.session.execute(
-        update(Enrollment).where(Enrollment.course_id == event.course_id)
+        update(Enrollment)
+        .where(Enrollment.course_id == event.course_id, Enrollment.status != "revoked")
         .values(status=status, version=Enrollment.version + 1)
         .execution_options(synchronize_session=False))
     touched: int = result.rowcount  # type: ignore[attr-defined]

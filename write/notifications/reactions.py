@@ -6,16 +6,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
 from write.events import (
+    EnrollmentRevoked,
     LessonAdded,
     LessonAnnounced,
     LessonCompleted,
     NotificationCreated,
     NotificationEmailRequested,
     NotificationKind,
+    PaymentEvent,
+    PaymentRefunded,
+    PaymentSucceeded,
+    ReviewPosted,
     StudentEnrolled,
 )
 from write.notifications.models import CourseStudent, Notification
@@ -48,6 +53,12 @@ async def student_enrolled(uow: UnitOfWork, event: StudentEnrolled) -> None:
                  subject_id=event.course_id)
 
 
+async def student_left(uow: UnitOfWork, event: EnrollmentRevoked) -> None:
+    """A refunded student hears no more of the course's new lessons."""
+    await uow.session.execute(delete(CourseStudent).where(
+        CourseStudent.course_id == event.course_id, CourseStudent.student_id == event.student_id))
+
+
 async def course_completed(uow: UnitOfWork, event: LessonCompleted) -> None:
     """Congratulates (in the app and by mail) when the last lesson is done."""
     if event.status == "completed":
@@ -70,3 +81,26 @@ async def lesson_added(uow: UnitOfWork, event: LessonAdded) -> None:
     if notified:
         uow.record(LessonAnnounced(course_id=event.course_id, lesson_id=event.lesson_id,
                                    notified=notified))
+
+
+def _amount(event: PaymentEvent) -> dict[str, Any]:
+    return {"amount": str(event.amount), "currency": event.currency}
+
+
+async def payment_succeeded(uow: UnitOfWork, event: PaymentSucceeded) -> None:
+    """The receipt, in the app and by mail."""
+    await notify(uow, user_id=event.student_id, kind="payment_receipt", course_id=event.course_id,
+                 subject_id=event.payment_id, data=_amount(event), email=True)
+
+
+async def payment_refunded(uow: UnitOfWork, event: PaymentRefunded) -> None:
+    """The refund confirmation, in the app and by mail."""
+    await notify(uow, user_id=event.student_id, kind="payment_refunded",
+                 course_id=event.course_id, subject_id=event.payment_id, data=_amount(event),
+                 email=True)
+
+
+async def review_posted(uow: UnitOfWork, event: ReviewPosted) -> None:
+    """Tells the teacher of a new review of their course."""
+    await notify(uow, user_id=event.teacher_id, kind="new_review", course_id=event.course_id,
+                 subject_id=event.review_id, data={"rating": event.rating})
