@@ -179,13 +179,16 @@ def seed(
     students: Annotated[int, typer.Option(
         help="Students to create (with the default teachers, 50,000 users).")] = 40_000,
     enrollments: Annotated[int, typer.Option(
-        help="Enrollments in free published courses, with progress.")] = 200_000,
+        help="Enrollments in published courses, with progress.")] = 200_000,
+    payments: Annotated[int, typer.Option(
+        help="Payments (most succeeded and enrolling, some declined or refunded).")] = 50_000,
+    reviews: Annotated[int, typer.Option(help="Reviews by enrolled students.")] = 100_000,
     random_seed: Annotated[int, typer.Option(help="Seed of the data generator.")] = 2026,
     rebuild_after: Annotated[bool, typer.Option("--rebuild/--no-rebuild",
                                                 help="Rebuild the read models afterwards.")] = True,
 ) -> None:
-    """Bulk-load realistic data (catalog, students, enrollments with progress) with COPY straight
-    into the write schema, then rebuild the read models."""
+    """Bulk-load realistic data (catalog, students, enrollments with progress, payments,
+    reviews) with COPY straight into the write schema, then rebuild the read models."""
     from tools.seed import bulk_seed
 
     settings = operator_settings()
@@ -193,7 +196,8 @@ def seed(
         result = asyncio.run(bulk_seed(settings, teachers=teachers, courses=courses,
                                        modules_per_course=modules, lessons_per_module=lessons,
                                        categories=categories, students=students,
-                                       enrollments=enrollments, random_seed=random_seed))
+                                       enrollments=enrollments, payments=payments,
+                                       reviews=reviews, random_seed=random_seed))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     console.print(f"seeded {result}")

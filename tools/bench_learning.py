@@ -5,9 +5,10 @@ run at a steady rate. Writes docs/benchmarks/learning.md and learning.json.
     uv run python -m tools.bench_learning --duration 20 --concurrency 32
 
 Seeds the issue's scale (10,000 teachers and 40,000 students: 50,000 users; 100,000 courses;
-200,000 enrollments with progress) into its own database (`edu_bench`) and Redis db 9 unless
---reuse finds it there, rebuilds the read models, then starts the write API, read API, relay,
-worker and the naive baseline on loopback. Every request goes to loopback.
+200,000 enrollments with progress; 50,000 payments; 100,000 reviews) into its own database
+(`edu_bench`) and Redis db 9 unless --reuse finds it there, rebuilds the read models, then
+starts the write API, read API, relay, worker and the naive baseline. Every request goes to
+loopback.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ async def prepare(bench: BenchEnvironment, args: argparse.Namespace) -> dict[str
         result = await bulk_seed(settings, teachers=args.teachers, courses=args.courses,
                                  modules_per_course=3, lessons_per_module=4, categories=24,
                                  students=args.students, enrollments=args.enrollments,
+                                 payments=args.payments, reviews=args.reviews,
                                  random_seed=args.random_seed)
         console.print(f"seeded {result}")
         seed = {"seeded": True, **asdict(result)}
@@ -345,6 +347,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--courses", type=int, default=100_000)
     parser.add_argument("--students", type=int, default=40_000)
     parser.add_argument("--enrollments", type=int, default=200_000)
+    parser.add_argument("--payments", type=int, default=50_000)
+    parser.add_argument("--reviews", type=int, default=100_000)
     parser.add_argument("--random-seed", type=int, default=2026)
     parser.add_argument("--duration", type=float, default=20, help="seconds of load per row")
     parser.add_argument("--warmup", type=float, default=3, help="unrecorded seconds before each")

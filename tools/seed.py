@@ -54,7 +54,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "learning.enrollments": ("id", "student_id", "course_id", "status", "version",
                              "last_lesson_id", "last_activity_at", "created_at", "updated_at"),
     "learning.lesson_completions": ("student_id", "lesson_id", "course_id", "completed_at"),
+    "learning.paid_access": ("payment_id", "student_id", "course_id", "status", "version"),
+    "billing.payments": ("id", "student_id", "course_id", "amount", "currency", "status", "version",
+                         "idempotency_key", "request_fingerprint", "payment_method", "created_at",
+                         "updated_at", "paid_at", "refunded_at"),
+    "catalog.course_students": ("course_id", "student_id", "enrolled_at"),
     "notifications.course_students": ("course_id", "student_id"),
+    "catalog.reviews": ("id", "course_id", "author_id", "rating", "comment_html", "hidden",
+                        "version", "created_at", "updated_at"),
+    "catalog.course_stats": ("course_id", "students_count", "rating_count", "rating_sum",
+                             "version"),
 }
 CATALOG_TABLES = ("catalog.courses", "catalog.modules", "catalog.lessons")
 # A random 128-bit number becomes a version-4 UUID with these bits (as uuid.uuid4 sets them).
@@ -78,14 +87,18 @@ class SeedResult:
     students: int = 0
     enrollments: int = 0
     completions: int = 0
+    payments: int = 0
+    reviews: int = 0
 
     def __str__(self) -> str:
         rows = (self.teachers + self.categories + self.courses + self.modules + self.lessons
-                + self.students + self.enrollments + self.completions)
+                + self.students + self.enrollments + self.completions + self.payments
+                + self.reviews)
         return (f"run {self.run}: {self.teachers:,} teachers, {self.categories:,} categories, "
                 f"{self.courses:,} courses, {self.modules:,} modules, {self.lessons:,} lessons, "
                 f"{self.students:,} students, {self.enrollments:,} enrollments, "
-                f"{self.completions:,} completed lessons "
+                f"{self.completions:,} completed lessons, {self.payments:,} payments, "
+                f"{self.reviews:,} reviews "
                 f"in {self.seconds:.1f}s ({rows / max(self.seconds, 1e-9):,.0f} rows/s)")
 
 
@@ -303,25 +316,34 @@ class TableLoader:
 
 
 def _check_sizes(teachers: int, courses: int, modules_per_course: int, lessons_per_module: int,
-                 categories: int, students: int, enrollments: int) -> None:
-    if min(teachers, courses, categories, students, enrollments) < 0 or (courses and not teachers):
+                 categories: int, students: int, enrollments: int, payments: int,
+                 reviews: int) -> None:
+    if (min(teachers, courses, categories, students, enrollments, payments, reviews) < 0
+            or (courses and not teachers)):
         raise ValueError("counts must not be negative, and courses need at least one teacher")
     if modules_per_course < 1 or lessons_per_module < 1:
         raise ValueError("every course needs at least one module with at least one lesson")
     if enrollments and not students:
         raise ValueError("enrollments need at least one student")
+    if payments > enrollments or reviews > enrollments:
+        raise ValueError("payments and reviews come from enrollments: at most as many")
 
 
 async def bulk_seed(settings: Settings, *, teachers: int, courses: int, modules_per_course: int,
                     lessons_per_module: int, categories: int, random_seed: int,
-                    students: int = 0, enrollments: int = 0,
-                    show_progress: bool = True) -> SeedResult:
+                    students: int = 0, enrollments: int = 0, payments: int = 0,
+                    reviews: int = 0, show_progress: bool = True) -> SeedResult:
     """Adds verified teachers, categories, courses with their outlines, and students with their
-    enrollments in free published courses and progress, in one transaction."""
-    from tools.seed_learning import COPY_COURSE_FACTS, LearningRows, free_courses, seed_learning
+    enrollments (with progress), payments and reviews, in one transaction."""
+    from tools.seed_learning import (
+        COPY_COURSE_FACTS,
+        LearningRows,
+        published_courses,
+        seed_learning,
+    )
 
     _check_sizes(teachers, courses, modules_per_course, lessons_per_module, categories,
-                 students, enrollments)
+                 students, enrollments, payments, reviews)
     started = time.perf_counter()
     conn = await asyncpg.connect(settings.database_url_plain)
     try:
@@ -345,18 +367,19 @@ async def bulk_seed(settings: Settings, *, teachers: int, courses: int, modules_
                     for table, table_rows in zip(CATALOG_TABLES, chunk, strict=True):
                         await loader.copy(table, table_rows)
                 await conn.execute(COPY_COURSE_FACTS)
-                learners = LearningRows(random_seed, run, await free_courses(conn))
+                learners = LearningRows(random_seed, run, await published_courses(conn))
                 names = [rows.person_name() for _ in range(500)]
-                students_added, enrolled, completed = await seed_learning(
+                added = await seed_learning(
                     loader, learners, students=students, enrollments=enrollments,
-                    password_hash=password_hash, names=names)
+                    payments=payments, reviews=reviews, password_hash=password_hash, names=names)
         # COPY leaves planner statistics stale; the naive baseline's plans depend on them.
         await conn.execute("ANALYZE identity.users, catalog.categories, catalog.courses, "
-                           "catalog.modules, catalog.lessons, learning.course_facts, "
+                           "catalog.modules, catalog.lessons, catalog.course_students, "
+                           "catalog.reviews, catalog.course_stats, learning.course_facts, "
                            "learning.enrollments, learning.lesson_completions, "
+                           "learning.paid_access, billing.course_terms, billing.payments, "
                            "notifications.course_students")
     finally:
         await conn.close()
     return SeedResult(run, teachers, categories, courses, totals["catalog.modules"],
-                      totals["catalog.lessons"], seconds=time.perf_counter() - started,
-                      students=students_added, enrollments=enrolled, completions=completed)
+                      totals["catalog.lessons"], seconds=time.perf_counter() - started, **added)

@@ -22,7 +22,8 @@ from write.identity.secrets import verify_password
 async def seed(settings: Settings, *, random_seed: int = 7) -> SeedResult:
     return await bulk_seed(settings, teachers=5, courses=50, modules_per_course=2,
                            lessons_per_module=3, categories=4, students=20, enrollments=60,
-                           random_seed=random_seed, show_progress=False)
+                           payments=20, reviews=30, random_seed=random_seed,
+                           show_progress=False)
 
 
 async def rows(engine: AsyncEngine, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -83,41 +84,70 @@ async def test_a_small_seed_lands_a_valid_catalog(settings: Settings, engine: As
     assert verify_password(teacher["password_hash"], SEED_PASSWORD)
 
 
-async def test_seeded_students_are_enrolled_in_free_courses_with_consistent_progress(
+async def test_seeded_students_study_pay_and_review_consistently(
     settings: Settings, engine: AsyncEngine
 ) -> None:
     result = await seed(settings)
 
-    assert (result.students, result.enrollments) == (20, 60)
+    assert (result.students, result.enrollments, result.reviews) == (20, 60, 30)
+    assert 15 <= result.payments <= 30
     facts = {f["course_id"]: f for f in await rows(engine, """
-        SELECT f.*, c.status AS catalog_status, c.price AS catalog_price,
+        SELECT f.*, c.status AS catalog_status, c.price AS catalog_price, t.price AS billing_price,
                (SELECT array_agg(l.id ORDER BY m.position, l.position) FROM catalog.modules m
                 JOIN catalog.lessons l ON l.module_id = m.id WHERE m.course_id = c.id) AS outline
-        FROM learning.course_facts f JOIN catalog.courses c ON c.id = f.course_id""")}
-    assert len(facts) == 50  # learning knows every seeded course, as its reaction would
+        FROM learning.course_facts f JOIN catalog.courses c ON c.id = f.course_id
+        JOIN billing.course_terms t ON t.course_id = c.id""")}
+    assert len(facts) == 50  # learning and billing know every course, as their reactions would
     assert all(f["lesson_ids"] == f["outline"] and f["status"] == f["catalog_status"]
-               and f["price"] == f["catalog_price"] for f in facts.values())
+               and f["price"] == f["catalog_price"] == f["billing_price"] for f in facts.values())
     enrollments = await rows(engine, "SELECT * FROM learning.enrollments")
     assert len({(e["student_id"], e["course_id"]) for e in enrollments}) == 60
     done = await rows(engine, "SELECT student_id, course_id, lesson_id FROM "
                               "learning.lesson_completions")
+    payments = await rows(engine, "SELECT * FROM billing.payments")
+    access = {a["payment_id"]: a for a in await rows(engine, "SELECT * FROM learning.paid_access")}
     for enrollment in enrollments:
         course = facts[enrollment["course_id"]]
-        assert (course["status"], course["price"]) == ("published", None)
+        assert course["status"] == "published"
         completed = {d["lesson_id"] for d in done if (d["student_id"], d["course_id"]) == (
             enrollment["student_id"], enrollment["course_id"])}
         lessons = course["lesson_ids"]
         assert completed == set(lessons[:len(completed)])  # studied in order
-        assert enrollment["status"] == ("completed" if len(completed) == len(lessons)
-                                        else "in_progress" if completed else "enrolled")
-        assert enrollment["version"] == 1 + len(completed)
+        paid = [p for p in payments if (p["student_id"], p["course_id"]) == (
+            enrollment["student_id"], enrollment["course_id"]) and p["status"] != "declined"]
+        if course["price"] is None:
+            assert paid == []
+        else:  # one payment let the student in; a refund took the access away again
+            [payment] = paid
+            assert payment["amount"] == course["price"]
+            revoked = payment["status"] == "refunded"
+            assert (enrollment["status"] == "revoked") == revoked
+            assert access[payment["id"]]["status"] == ("revoked" if revoked else "active")
+        if enrollment["status"] != "revoked":
+            assert enrollment["status"] == ("completed" if len(completed) == len(lessons)
+                                            else "in_progress" if completed else "enrolled")
         assert enrollment["last_lesson_id"] == (lessons[len(completed) - 1] if completed
                                                 else None)
-    statuses = {e["status"] for e in enrollments}
-    assert statuses == {"enrolled", "in_progress", "completed"}
-    told = await rows(engine, "SELECT course_id, student_id FROM notifications.course_students")
-    assert sorted(map(str, told)) == sorted(
-        str({"course_id": e["course_id"], "student_id": e["student_id"]}) for e in enrollments)
+    assert {e["status"] for e in enrollments} >= {"enrolled", "in_progress", "completed"}
+    assert {p["status"] for p in payments} >= {"succeeded", "declined"}
+    active = sorted((e["course_id"], e["student_id"]) for e in enrollments
+                    if e["status"] != "revoked")
+    for table in ("catalog.course_students", "notifications.course_students"):
+        copied = await rows(engine, f"SELECT course_id, student_id FROM {table}")
+        assert sorted((c["course_id"], c["student_id"]) for c in copied) == active
+    reviews = await rows(engine, "SELECT course_id, author_id, rating FROM catalog.reviews")
+    assert {(r["course_id"], r["author_id"]) for r in reviews} <= set(active)
+    stats = await rows(engine, """
+        SELECT s.course_id, s.students_count, s.rating_count, s.rating_sum,
+               (SELECT count(*) FROM catalog.course_students c WHERE c.course_id = s.course_id)
+                   AS students,
+               (SELECT count(*) FROM catalog.reviews r WHERE r.course_id = s.course_id) AS rated,
+               (SELECT coalesce(sum(rating), 0) FROM catalog.reviews r
+                WHERE r.course_id = s.course_id) AS rating_total
+        FROM catalog.course_stats s""")
+    assert stats
+    assert all((s["students_count"], s["rating_count"], s["rating_sum"])
+               == (s["students"], s["rated"], s["rating_total"]) for s in stats)
     students = await rows(engine, "SELECT password_hash FROM identity.users "
                                   "WHERE role = 'student' AND email_verified")
     assert len(students) == 20
