@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from projectors.base import Stores, Targets
-from projectors.compare import compare_documents
-from projectors.scan import ScansTable
+from projectors.rows import RowDocuments
 from read.stores.billing import PAYMENTS, PaymentDoc, payment_entries
-from read.stores.documents import DocumentItem, DocumentSpace, encode
+from read.stores.documents import IndexEntry
 from write.billing.models import Payment
 from write.events import Event, PaymentEvent
 
@@ -29,12 +27,10 @@ async def load_payments(engine: AsyncEngine, ids: Sequence[uuid.UUID]) -> list[P
     return [PaymentDoc.model_validate(dict(row)) for row in rows]
 
 
-class PaymentsProjection(ScansTable):
+class PaymentsProjection(RowDocuments[PaymentDoc]):
     """State-based like the others: re-reads the payment and writes its newest version."""
 
     name = PAYMENTS
-    spaces: tuple[str, ...] = (PAYMENTS,)
-    uses_search = False
     id_column = Payment.__table__.c.id
 
     def handles(self, event: Event) -> bool:
@@ -44,15 +40,8 @@ class PaymentsProjection(ScansTable):
         assert isinstance(event, PaymentEvent)
         return [event.payment_id]
 
-    async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
-        items: list[DocumentItem] = [
-            (str(doc.id), doc.version, encode(doc.model_dump(mode="json")), payment_entries(doc))
-            for doc in await load_payments(stores.engine, ids)]
-        space = DocumentSpace(stores.redis, PAYMENTS)
-        for generation in targets.generations.get(PAYMENTS, ()):
-            await space.upsert_many(generation, items)
+    async def load(self, engine: AsyncEngine, ids: Sequence[uuid.UUID]) -> list[PaymentDoc]:
+        return await load_payments(engine, ids)
 
-    async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
-        expected = {str(doc.id): doc.model_dump(mode="json")
-                    for doc in await load_payments(stores.engine, ids)}
-        return await compare_documents(DocumentSpace(stores.redis, PAYMENTS), expected)
+    def entries(self, doc: PaymentDoc) -> list[IndexEntry]:
+        return payment_entries(doc)
