@@ -34,6 +34,28 @@ return {raw, redis.call('GET', ARGV[3] .. category_gen .. ':doc:' .. category_id
 """
 
 
+# A Lua function for scripts of other spaces whose documents name a course (an enrollment, a
+# notification): one page of a sorted set (highest score first), its documents, and the course
+# pages they name, whose id is matched in the document rather than decoded. `courses` is the
+# courses space's document key prefix in its serving generation.
+LUA_DOCS_WITH_COURSE_PAGES = """
+local function docs_with_course_pages(base, courses, set, start, stop)
+  local ids = redis.call('ZREVRANGE', set, start, stop)
+  local docs, pages = {}, {}
+  if #ids > 0 then
+    local keys = {}
+    for i, id in ipairs(ids) do keys[i] = base .. 'doc:' .. id end
+    docs = redis.call('MGET', unpack(keys))
+    for i, raw in ipairs(docs) do
+      keys[i] = courses .. ((raw and string.match(raw, '"course_id":"([%x%-]+)"')) or '-')
+    end
+    pages = redis.call('MGET', unpack(keys))
+  end
+  return docs, pages
+end
+"""
+
+
 class LessonOutline(BaseModel):
     id: UUID
     title: str

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from common.ids import enrollment_id
-from read.stores.catalog import COURSES
+from read.stores.catalog import COURSES, LUA_DOCS_WITH_COURSE_PAGES
 from read.stores.documents import DocumentSpace, IndexEntry
 from read.stores.notifications import NOTIFICATIONS
 
@@ -26,25 +26,14 @@ return redis.call('ZSCORE', ARGV[1] .. gen .. ':student:' .. ARGV[2], ARGV[3])
 
 # One round trip for the whole dashboard, however many courses: for the active and the completed
 # section, the size, the most recent enrollments and their courses' pages; then the number of
-# unread notifications. The course id is matched in the enrollment document, not decoded (see
-# the course page script).
-_READ_DASHBOARD = """
+# unread notifications.
+_READ_DASHBOARD = LUA_DOCS_WITH_COURSE_PAGES + """
 local enrollments = ARGV[1] .. (redis.call('GET', KEYS[1]) or '1') .. ':'
 local courses = ARGV[3] .. (redis.call('GET', KEYS[2]) or '1') .. ':doc:'
 local reply = {}
 for _, section in ipairs({'active:', 'done:'}) do
   local set = enrollments .. section .. ARGV[2]
-  local ids = redis.call('ZREVRANGE', set, 0, tonumber(ARGV[4]) - 1)
-  local docs, pages = {}, {}
-  if #ids > 0 then
-    local keys = {}
-    for i, id in ipairs(ids) do keys[i] = enrollments .. 'doc:' .. id end
-    docs = redis.call('MGET', unpack(keys))
-    for i, raw in ipairs(docs) do
-      keys[i] = courses .. ((raw and string.match(raw, '"course_id":"([%x%-]+)"')) or '-')
-    end
-    pages = redis.call('MGET', unpack(keys))
-  end
+  local docs, pages = docs_with_course_pages(enrollments, courses, set, 0, tonumber(ARGV[4]) - 1)
   reply[#reply + 1] = {redis.call('ZCARD', set), docs, pages}
 end
 local inbox = ARGV[5] .. (redis.call('GET', KEYS[3]) or '1') .. ':unread:' .. ARGV[2]

@@ -10,7 +10,7 @@ import orjson
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from read.stores.catalog import COURSES
+from read.stores.catalog import COURSES, LUA_DOCS_WITH_COURSE_PAGES
 from read.stores.documents import DocumentSpace, IndexEntry
 from write.events import NotificationKind
 
@@ -18,21 +18,11 @@ NOTIFICATIONS = "notifications"
 
 # One round trip for a page of the inbox: the unread count, the size of the chosen set, one page
 # of it and the pages of the courses the notifications are about (for their titles).
-_READ_INBOX = """
+_READ_INBOX = LUA_DOCS_WITH_COURSE_PAGES + """
 local base = ARGV[1] .. (redis.call('GET', KEYS[1]) or '1') .. ':'
 local courses = ARGV[2] .. (redis.call('GET', KEYS[2]) or '1') .. ':doc:'
 local set = base .. ARGV[3] .. ':' .. ARGV[4]
-local ids = redis.call('ZREVRANGE', set, ARGV[5], ARGV[6])
-local docs, pages = {}, {}
-if #ids > 0 then
-  local keys = {}
-  for i, id in ipairs(ids) do keys[i] = base .. 'doc:' .. id end
-  docs = redis.call('MGET', unpack(keys))
-  for i, raw in ipairs(docs) do
-    keys[i] = courses .. ((raw and string.match(raw, '"course_id":"([%x%-]+)"')) or '-')
-  end
-  pages = redis.call('MGET', unpack(keys))
-end
+local docs, pages = docs_with_course_pages(base, courses, set, ARGV[5], ARGV[6])
 return {redis.call('ZCARD', base .. 'unread:' .. ARGV[4]), redis.call('ZCARD', set), docs, pages}
 """
 
