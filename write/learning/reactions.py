@@ -26,19 +26,20 @@ async def sync_course_facts(uow: UnitOfWork, event: CourseFactsPublished) -> Non
 
 
 async def recount_enrollments(uow: UnitOfWork, event: CourseFactsPublished) -> None:
-    """One statement for the whole course, and one event however many students take it.
-    Revoked enrollments (refunded) keep their status until the student pays again."""
+    """One statement for the whole course, and one event however many students take it. Every
+    enrollment's version moves (its progress document changes); a revoked one (refunded) keeps
+    its status until the student pays again."""
     done = (select(func.count()).select_from(LessonCompletion)
             .where(LessonCompletion.student_id == Enrollment.student_id,
                    LessonCompletion.lesson_id.in_(event.lesson_ids))
             .scalar_subquery())
     total = len(event.lesson_ids)
     # learning.models.status_for, as SQL.
-    status = case((done >= (total or 1), "completed"), (done > 0, "in_progress"),
+    status = case((Enrollment.status == "revoked", "revoked"),
+                  (done >= (total or 1), "completed"), (done > 0, "in_progress"),
                   else_="enrolled")
     result = await uow.session.execute(
-        update(Enrollment)
-        .where(Enrollment.course_id == event.course_id, Enrollment.status != "revoked")
+        update(Enrollment).where(Enrollment.course_id == event.course_id)
         .values(status=status, version=Enrollment.version + 1)
         .execution_options(synchronize_session=False))
     touched: int = result.rowcount  # type: ignore[attr-defined]
