@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 from redis.asyncio import Redis
@@ -16,6 +17,7 @@ from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
 from write.outbox import encode_consistency_token
 
 EVENT_JOBS = {PROJECT_JOB, REACT_JOB, EMAIL_JOB}
+T = TypeVar("T")
 
 # Counters that any accepted command would move: rows, flags and aggregate versions.
 _WRITE_STATE = """
@@ -63,19 +65,29 @@ async def enrollment_state(engine: AsyncEngine) -> dict[str, int]:
     return dict(row)
 
 
+async def eventually(probe: Callable[[], Awaitable[T | None]], failure: str) -> T:
+    """The first answer of `probe` that is not None (the background catches up meanwhile);
+    fails with `failure` after about ten seconds."""
+    for _ in range(200):
+        found = await probe()
+        if found is not None:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(failure)
+
+
 async def course_facts_in_learning(engine: AsyncEngine, course_id: str, *, version: int
                                    ) -> dict[str, Any]:
     """Learning's copy of a course's facts once it has reached `version` (the reaction runs in the
-    background); fails after about ten seconds."""
-    for _ in range(200):
+    background)."""
+    async def probe() -> dict[str, Any] | None:
         async with engine.connect() as conn:
             found = (await conn.execute(text(
                 "SELECT version, status, price, currency, lesson_ids FROM learning.course_facts "
                 "WHERE course_id = :id"), {"id": course_id})).mappings().first()
-        if found is not None and found["version"] >= version:
-            return dict(found)
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"learning never saw version {version} of course {course_id}")
+        return dict(found) if found is not None and found["version"] >= version else None
+
+    return await eventually(probe, f"learning never saw version {version} of course {course_id}")
 
 
 async def known_to_learning(engine: AsyncEngine, teacher: Actor, course_id: str) -> None:
@@ -93,14 +105,14 @@ async def lesson_ids(actor: Actor, course_id: str) -> list[str]:
 
 async def inbox_reaching(actor: Actor, count: int, **params: Any) -> dict[str, Any]:
     """The actor's inbox once it holds `count` notifications (reactions and projections run in
-    the background); fails after about ten seconds."""
-    body: dict[str, Any] = {}
-    for _ in range(200):
-        body = (await actor.read("/api/me/notifications", **params)).json()
-        if body["total"] == count:
-            return body
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the inbox never held {count}: {body}")
+    the background)."""
+    async def probe() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await actor.read("/api/me/notifications", **params)).json()
+        return body if body["total"] == count else None
+
+    return await eventually(probe, f"the inbox never held {count} notifications")
+
+
 async def review_state(engine: AsyncEngine) -> dict[str, Any]:
     """Reviews, the course stats and outbox events: what an accepted review command would move."""
     async with engine.connect() as conn:
@@ -116,8 +128,8 @@ async def review_state(engine: AsyncEngine) -> dict[str, Any]:
 
 async def counted_among_students(engine: AsyncEngine, course_id: str, student_id: str) -> str:
     """A consistency token for the catalog counting the student in the course (its reaction to
-    the enrollment runs in the background); fails after about ten seconds."""
-    for _ in range(200):
+    the enrollment runs in the background)."""
+    async def probe() -> str | None:
         async with engine.connect() as conn:
             event_id = await conn.scalar(text(
                 "SELECT e.event_id FROM catalog.course_students AS s "
@@ -125,10 +137,9 @@ async def counted_among_students(engine: AsyncEngine, course_id: str, student_id
                 " AND e.payload->>'course_id' = s.course_id::text "
                 "WHERE s.course_id = :course AND s.student_id = :student "
                 "ORDER BY e.id DESC LIMIT 1"), {"course": course_id, "student": student_id})
-        if event_id is not None:
-            return encode_consistency_token([event_id])
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the catalog never counted {student_id} in course {course_id}")
+        return encode_consistency_token([event_id]) if event_id is not None else None
+
+    return await eventually(probe, f"the catalog never counted {student_id} in {course_id}")
 
 
 async def settled(platform: Platform) -> None:
@@ -156,6 +167,8 @@ async def settled(platform: Platform) -> None:
         await redis.aclose()
         await engine.dispose()
     raise AssertionError("background work never settled")
+
+
 async def billing_state(engine: AsyncEngine) -> dict[str, int]:
     """Payments, paid access, enrollments and outbox events: what any payment or refund moves."""
     async with engine.connect() as conn:

@@ -3,7 +3,6 @@ progress; a changed lesson list re-counts every enrollment of the course."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teac
 from tests.builders import envelopes
 from tests.checks import (
     enrollment_state,
+    eventually,
     expect_error,
     known_to_learning,
     lesson_ids,
@@ -41,16 +41,15 @@ def titles(section: dict[str, Any]) -> list[str]:
 
 async def progress_reaching(student: Actor, course_id: str, percent: int) -> dict[str, Any]:
     """The student's progress once it shows `percent` (a lesson-list change is re-counted by a
-    reaction in the background); fails after about ten seconds."""
-    body: dict[str, Any] = {}
-    for _ in range(200):
+    reaction in the background)."""
+    async def probe() -> dict[str, Any] | None:
         response = await student.p.read.get(f"/api/me/courses/{course_id}/progress",
                                             headers=student.auth)
-        body = response.json()
-        if response.status_code == 200 and body["progress_percent"] == percent:
-            return body
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"progress never reached {percent}%: {body}")
+        body: dict[str, Any] = response.json()
+        return body if response.status_code == 200 and body["progress_percent"] == percent \
+            else None
+
+    return await eventually(probe, f"progress never reached {percent}%")
 
 
 async def test_the_dashboard_follows_opened_and_completed_lessons(
