@@ -22,6 +22,7 @@ from projectors.rebuild import verify
 from projectors.teacher import TeacherStatsProjection, load_teacher_stats
 from read.stores.documents import DocumentSpace, encode
 from read.stores.teacher import TEACHER_STATS, CourseStatsDoc
+from tests.deliveries import deliver, schedules
 
 COURSES = (uuid.UUID(int=1), uuid.UUID(int=2))
 TEACHER = uuid.UUID(int=9)
@@ -64,8 +65,6 @@ steps = st.lists(st.tuples(st.sampled_from(sorted(_STEPS)), st.sampled_from(COUR
                            st.integers(1, 5), st.sampled_from((("49.90", "USD"),
                                                                ("10.00", "EUR")))),
                  min_size=1, max_size=15)
-deliveries = st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), st.booleans()),
-                      min_size=30, max_size=30)
 
 
 async def _run(engine: AsyncEngine, plan: list[tuple[Any, ...]]
@@ -96,16 +95,7 @@ async def _deliver(stores: Stores, touched: list[uuid.UUID], stale: list[CourseS
         return space.upsert(1, str(item.id), item.version, encode(item.model_dump(mode="json")),
                             [])
 
-    items: list[uuid.UUID | CourseStatsDoc] = [*touched, *stale]
-    order = sorted(range(len(items)), key=lambda i: (schedule[i % len(schedule)][0] * 31 + i) % 997)
-    pending: list[Awaitable[Any]] = []
-    for position, index in enumerate(order):
-        _, duplicate, concurrent = schedule[position % len(schedule)]
-        pending += [action(items[index])] * (2 if duplicate else 1)
-        if not concurrent:
-            await asyncio.gather(*pending)
-            pending = []
-    await asyncio.gather(*pending)
+    await deliver([*touched, *stale], action, schedule)
 
 
 async def _check(settings: Settings, plan: list[tuple[Any, ...]],
@@ -136,7 +126,7 @@ async def _check(settings: Settings, plan: list[tuple[Any, ...]],
 
 @hypothesis_settings(max_examples=25, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=steps, schedule=deliveries)
+@given(plan=steps, schedule=schedules)
 def test_teacher_stats_converge_to_a_recomputation(
     settings: Settings, migrated: None, plan: list[tuple[Any, ...]],
     schedule: list[tuple[int, bool, bool]],
