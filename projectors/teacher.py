@@ -3,8 +3,8 @@ rating and revenue, assembled from three contexts' tables (ADR 0013).
 
 No single aggregate version covers the document, so its version is the sum of its sources':
 the course's stats version (catalog), and the versions of every enrollment (learning) and every
-payment (billing) of the course. Rows are never deleted and each version only grows, so the sum
-only grows, and it grows with every change any source makes.
+payment (billing) of the course, read in one snapshot. Rows are never deleted and each version
+only grows, so the sum only grows, and it grows with every change any source makes.
 """
 
 from __future__ import annotations
@@ -85,8 +85,12 @@ async def load_teacher_stats(engine: AsyncEngine, ids: Sequence[uuid.UUID]
     """The courses' current stats, each versioned by the sum of its sources' versions."""
     if not ids:
         return []
+    # One snapshot for the three queries: a version then stands for one moment of the write
+    # model, so a read that saw any change before the last one carries a smaller sum (ADR 0013).
     async with engine.connect() as conn:
-        found = await _read_sources(conn, list(ids))
+        await conn.execution_options(isolation_level="REPEATABLE READ")
+        async with conn.begin():
+            found = await _read_sources(conn, list(ids))
     return [CourseStatsDoc(
         id=course_id, teacher_id=s.teacher_id, students=s.students,
         completions=s.completions, rating=average_rating(s.rating_sum, s.rating_count),
