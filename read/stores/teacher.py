@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-import orjson
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from read.stores.catalog import COURSES, CourseCard
-from read.stores.documents import DocumentSpace
+from read.stores.documents import DocumentSpace, unwrap_doc
 
 TEACHER_STATS = "teacher_stats"
 
@@ -55,7 +54,8 @@ class CourseStats(BaseModel):
     rating: float = 0.0
     rating_count: int = 0
     rating_sum: int = 0
-    revenue: dict[str, Decimal] = Field(default_factory=dict)  # succeeded, not refunded payments per currency
+    # Succeeded, not refunded payments per currency (decimal strings in JSON).
+    revenue: dict[str, Decimal] = Field(default_factory=dict)
 
 
 class CourseStatsDoc(CourseStats):
@@ -104,12 +104,9 @@ class TeacherReadStore:
             keys=[self.courses.generation_key, self.stats.generation_key],
             args=[self.courses.key_prefix, f"teacher:{teacher_id}", offset, offset + limit,
                   self.stats.key_prefix])
-        by_course = {}
-        for raw in stats:
-            doc = orjson.loads(raw)["doc"] if raw else None
-            if doc:
-                by_course[doc["id"]] = CourseStats.model_validate(doc)
-        cards = [card for raw in pages if raw and (card := orjson.loads(raw)["doc"])]
+        by_course = {doc["id"]: CourseStats.model_validate(doc)
+                     for doc in map(unwrap_doc, stats) if doc is not None}
+        cards = [card for card in map(unwrap_doc, pages) if card is not None]
         items = [TeacherCourse.model_validate(
             {**card, "stats": by_course.get(card["id"], CourseStats())}) for card in cards]
         return TeacherCoursesPage(items=items, total=int(total),
