@@ -114,3 +114,29 @@ async def test_only_teachers_see_a_dashboard(platform: Platform) -> None:
                     "totals": {"students": 0, "completions": 0, "rating": 0.0,
                                "rating_count": 0, "rating_sum": 0, "revenue": {}}}
     assert (await shop.teacher.read("/api/teacher/courses")).json()["total"] == 2
+
+
+async def test_a_new_lesson_takes_back_the_completions_and_removing_it_restores_them(
+    platform: Platform, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(platform)
+    finisher = await learner(platform, engine, "fin@example.com", shop.free)
+    for lesson in await lesson_ids(finisher, shop.free):
+        await finisher.command("POST", f"/api/lessons/{lesson}/complete")
+    await settled(platform)
+
+    async def completions() -> int:
+        body = (await shop.teacher.read("/api/teacher/courses")).json()
+        return int(next(item["stats"]["completions"] for item in body["items"]
+                        if item["id"] == shop.free))
+
+    assert await completions() == 1
+    page = (await shop.teacher.read(f"/api/courses/{shop.free}")).json()
+    added = (await shop.teacher.command(
+        "POST", f"/api/modules/{page['modules'][0]['id']}/lessons", expect=201,
+        json={"title": "Bonus", "content": "More"})).json()["id"]
+    await settled(platform)  # learning recounts every enrollment of the course in the background
+    assert await completions() == 0
+    await shop.teacher.command("DELETE", f"/api/lessons/{added}")
+    await settled(platform)
+    assert await completions() == 1
