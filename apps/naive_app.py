@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from common.errors import NotFound
 from common.http import install_plumbing
 from common.settings import Settings
+from projectors.teacher import load_teacher_stats
 from read.stores.catalog import (
     CategoryRef,
     CoursePageView,
@@ -28,6 +29,7 @@ from read.stores.catalog import (
     ModuleOutline,
 )
 from read.stores.learning import DASHBOARD_LIMIT, Dashboard, DashboardCourse, DashboardSection, LessonRef
+from read.stores.teacher import CourseStats, totals_of
 from write.catalog.models import Category, Course, Lesson, Module
 from write.db import create_engine
 from write.identity.models import User
@@ -170,6 +172,33 @@ async def dashboard(student_id: UUID, engine: Engine) -> Dashboard:
         completed=DashboardSection(items=sections[True][:DASHBOARD_LIMIT],
                                    total=len(sections[True])),
         unread_notifications=unread or 0)
+
+
+class NaiveTeacherCourse(BaseModel):
+    id: UUID
+    title: str
+    stats: CourseStats
+
+
+class NaiveTeacherCourses(BaseModel):
+    items: list[NaiveTeacherCourse]
+    total: int
+    totals: CourseStats
+
+
+@router.get("/teachers/{teacher_id}/courses", response_model=NaiveTeacherCourses)
+async def teacher_courses(teacher_id: UUID, engine: Engine) -> NaiveTeacherCourses:
+    """A teacher's courses with their numbers, counted in the write tables on every request."""
+    async with engine.connect() as conn:
+        courses = (await conn.execute(select(Course.id, Course.title)
+                                      .where(Course.teacher_id == teacher_id)
+                                      .order_by(Course.updated_at.desc(), Course.id.desc()))).all()
+    stats = {doc.id: CourseStats.model_validate(doc.model_dump())
+             for doc in await load_teacher_stats(engine, [course.id for course in courses])}
+    return NaiveTeacherCourses(
+        items=[NaiveTeacherCourse(id=course.id, title=course.title,
+                                  stats=stats.get(course.id, CourseStats())) for course in courses],
+        total=len(courses), totals=totals_of(stats.values()))
 
 
 def create_naive_app(settings: Settings | None = None) -> FastAPI:

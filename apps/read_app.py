@@ -32,6 +32,7 @@ from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
 from read.stores.reviews import ReviewsReadStore
+from read.stores.teacher import TeacherReadStore
 from read.stores.users import UsersReadStore
 
 log = logging.getLogger("edu.read")
@@ -55,6 +56,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
             users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
             learning=LearningReadStore(redis), notifications=NotificationsReadStore(redis),
             reviews=ReviewsReadStore(redis), billing=BillingReadStore(redis),
+            teacher=TeacherReadStore(redis),
         )
         yield
         await search.close()

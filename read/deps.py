@@ -19,6 +19,7 @@ from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
 from read.stores.reviews import ReviewsReadStore
+from read.stores.teacher import TeacherReadStore
 from read.stores.users import UserDoc, UsersReadStore
 
 
@@ -36,6 +37,7 @@ class ReadResources:
     search: SearchIndex
     reviews: ReviewsReadStore
     billing: BillingReadStore
+    teacher: TeacherReadStore
 
 
 def resources_of(request: Request) -> ReadResources:
@@ -87,6 +89,13 @@ async def _billing(request: Request) -> BillingReadStore:
 
 
 BillingStore = Annotated[BillingReadStore, Depends(_billing)]
+
+
+async def _teacher(request: Request) -> TeacherReadStore:
+    return resources_of(request).teacher
+
+
+TeacherStore = Annotated[TeacherReadStore, Depends(_teacher)]
 
 
 async def _consistency(

@@ -13,6 +13,7 @@ from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
 from projectors.notifications import NotificationsProjection
 from projectors.reviews import ReviewsProjection
+from projectors.teacher import TeacherStatsProjection
 from projectors.users import UsersProjection
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
 from write.billing.reactions import sync_course_terms
@@ -39,7 +40,7 @@ from write.outbox import UnitOfWork
 PROJECTIONS: dict[str, Projection] = {
     p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
                         EnrollmentsProjection(), NotificationsProjection(), ReviewsProjection(),
-                        PaymentsProjection())
+                        PaymentsProjection(), TeacherStatsProjection())
 }
 
 EMAIL_EVENTS = {VerificationEmailRequested.event_type, PasswordResetEmailRequested.event_type,

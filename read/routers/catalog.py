@@ -11,11 +11,20 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from common.errors import Forbidden, NotFound
-from read.deps import CatalogStore, Consistent, LearningStore, OptionalReader, Reader, Search
+from read.deps import (
+    CatalogStore,
+    Consistent,
+    LearningStore,
+    OptionalReader,
+    Reader,
+    Search,
+    TeacherStore,
+)
 from read.pagination import Cursor, Limit, next_cursor, offset_from
 from read.rendering import markdown_to_html
 from read.search.documents import SearchHit, SearchQuery
 from read.stores.catalog import CategoryView, CourseCard, CoursePageView, LessonDoc, ListName
+from read.stores.teacher import TeacherCoursesPage
 from read.stores.users import UserDoc
 
 router = APIRouter(prefix="/api", tags=["catalog"])
@@ -104,15 +113,17 @@ async def categories(catalog: CatalogStore, _: Consistent) -> list[CategoryView]
     return await catalog.all_categories()
 
 
-@router.get("/teacher/courses", response_model=CardPage)
-async def teacher_courses(user: Reader, catalog: CatalogStore, limit: Limit = 20,
-                          cursor: Cursor = None) -> CardPage:
-    """The caller's own courses, drafts and archived ones included, last changed first."""
+@router.get("/teacher/courses", response_model=TeacherCoursesPage)
+async def teacher_courses(user: Reader, teacher: TeacherStore, limit: Limit = 20,
+                          cursor: Cursor = None) -> TeacherCoursesPage:
+    """The caller's own courses, drafts and archived ones included, last changed first, each with
+    its students, completions, rating and revenue, and the totals over all of them."""
     if user.role != "teacher":
         raise Forbidden("only teachers have courses", code="teacher_required")
     offset = offset_from(cursor)
-    cards, total = await catalog.teacher_courses(user.id, limit=limit, offset=offset)
-    return CardPage(items=cards, total=total, next_cursor=next_cursor(offset, limit, total))
+    page = await teacher.courses_of(user.id, limit=limit, offset=offset)
+    page.next_cursor = next_cursor(offset, limit, page.total)
+    return page
 
 
 @router.get("/lessons/{lesson_id}", response_model=LessonView, response_model_exclude_none=True)

@@ -204,10 +204,6 @@ class CatalogReadStore:
         prefix = f"cat:{category_id}:" if category_id else "list:"
         return await self._cards(f"{prefix}{LISTS[name]}", limit=limit, offset=offset)
 
-    async def teacher_courses(self, teacher_id: UUID, *, limit: int, offset: int
-                              ) -> tuple[list[CourseCard], int]:
-        return await self._cards(f"teacher:{teacher_id}", limit=limit, offset=offset)
-
     async def _cards(self, set_name: str, *, limit: int, offset: int
                      ) -> tuple[list[CourseCard], int]:
         docs, total = await self.courses.highest_first(set_name, offset=offset, limit=limit)

@@ -10,8 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.naive_app import create_naive_app
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
-from tests.checks import inbox_reaching, known_to_learning, lesson_ids
+from tests.checks import (
+    counted_among_students,
+    inbox_reaching,
+    known_to_learning,
+    lesson_ids,
+    settled,
+)
 from tests.harness import Platform, serve
+from tests.shop import open_shop, pay
 
 
 @pytest.fixture
@@ -94,3 +101,32 @@ async def test_naive_dashboard_equals_the_read_api_dashboard(
     assert naive_board == read_board
     assert [len(read_board[s]["items"]) for s in ("in_progress", "completed")] == [2, 1]
     assert read_board["unread_notifications"] == 4
+
+
+async def test_naive_teacher_dashboard_equals_the_read_api_dashboard(
+    platform: Platform, engine: AsyncEngine, naive: httpx.AsyncClient
+) -> None:
+    shop = await open_shop(platform)
+    buyer = await sign_up(platform, "buyer@example.com")
+    await pay(buyer, shop.paid)
+    undecided = await sign_up(platform, "undecided@example.com")
+    refunded = (await pay(undecided, shop.paid)).json()
+    learner = await sign_up(platform, "learner@example.com")
+    await learner.command("POST", "/api/enrollments", expect=201, json={"course_id": shop.free})
+    learner.last_token = await counted_among_students(engine, shop.free, learner.id)
+    for lesson in await lesson_ids(learner, shop.free):
+        await learner.command("POST", f"/api/lessons/{lesson}/complete")
+    await learner.command("POST", f"/api/courses/{shop.free}/reviews", expect=201,
+                          json={"rating": 4, "comment": "Nice"})
+    await undecided.command("POST", f"/api/payments/{refunded['id']}/refund")
+    await settled(platform)
+
+    read = (await shop.teacher.read("/api/teacher/courses")).json()
+    naive_body = (await naive.get(f"/api/naive/teachers/{shop.teacher.id}/courses")).json()
+
+    assert naive_body == {
+        "items": [{"id": item["id"], "title": item["title"], "stats": item["stats"]}
+                  for item in read["items"]],
+        "total": read["total"], "totals": read["totals"]}
+    assert read["totals"]["revenue"] == {"USD": "49.90"}
+    assert read["totals"]["completions"] == 1

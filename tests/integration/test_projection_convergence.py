@@ -23,6 +23,7 @@ from projectors.rebuild import verify
 from read.stores.documents import DocumentSpace
 from read.stores.users import UserFilter, UsersReadStore
 from tests.builders import admin, change_access, envelopes, register
+from tests.deliveries import deliver, schedules
 from workers.jobs import project_event
 
 ROLES = ("student", "teacher", "admin")
@@ -35,8 +36,6 @@ commands = st.lists(
     ),
     min_size=1, max_size=12,
 )
-deliveries = st.lists(st.tuples(st.integers(0, 10_000), st.booleans(), st.booleans()),
-                      min_size=30, max_size=30)
 
 
 async def _run_commands(engine: AsyncEngine, settings: Settings, plan: list[tuple[Any, ...]]
@@ -77,18 +76,7 @@ async def _deliver(ctx: dict[str, Any], bodies: list[dict[str, Any]],
         return users.write_doc(space, 1, users.build_doc(item))
 
     items = [(body, True) for body in bodies] + [(row, False) for row in stale]
-    order = sorted(range(len(items)), key=lambda i: (schedule[i % len(schedule)][0] * 31 + i) % 997)
-    pending: list[Awaitable[Any]] = []
-    for position, index in enumerate(order):
-        _, duplicate, concurrent = schedule[position % len(schedule)]
-        item, is_job = items[index]
-        pending.append(action(item, is_job))
-        if duplicate:
-            pending.append(action(item, is_job))
-        if not concurrent:
-            await asyncio.gather(*pending)
-            pending = []
-    await asyncio.gather(*pending)
+    await deliver(items, lambda item: action(*item), schedule)
 
 
 async def _check(settings: Settings, plan: list[tuple[Any, ...]],
@@ -119,7 +107,7 @@ async def _check(settings: Settings, plan: list[tuple[Any, ...]],
 
 @hypothesis_settings(max_examples=25, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=commands, schedule=deliveries)
+@given(plan=commands, schedule=schedules)
 def test_users_projection_converges_to_a_recomputation(
     settings: Settings, migrated: None, plan: list[tuple[Any, ...]],
     schedule: list[tuple[int, bool, bool]],

@@ -45,6 +45,7 @@ class Payment(Base):
         Index("ux_payments_student_course_open", "student_id", "course_id", unique=True,
               postgresql_where=text("status IN ('pending', 'succeeded')")),
         Index("ix_payments_pending", "created_at", postgresql_where=text("status = 'pending'")),
+        Index("ix_payments_course_id", "course_id"),  # a course's revenue (teacher dashboard)
         CheckConstraint("status IN ('pending', 'succeeded', 'declined', 'refunded')",
                         name="status"),
         CheckConstraint("amount > 0", name="amount_positive"),
