@@ -30,10 +30,11 @@ COPY_COURSE_FACTS = """
 INSERT INTO learning.course_facts (course_id, version, teacher_id, status, price, currency,
                                    lesson_ids)
 SELECT c.id, c.version, c.teacher_id, c.status, c.price, c.currency,
-       coalesce((SELECT array_agg(l.id ORDER BY m.position, l.position)
-                 FROM catalog.modules m JOIN catalog.lessons l ON l.module_id = m.id
-                 WHERE m.course_id = c.id), '{}')
+       coalesce(outline.lesson_ids, '{}')
 FROM catalog.courses c
+LEFT JOIN (SELECT m.course_id, array_agg(l.id ORDER BY m.position, l.position) AS lesson_ids
+           FROM catalog.modules m JOIN catalog.lessons l ON l.module_id = m.id
+           GROUP BY m.course_id) AS outline ON outline.course_id = c.id
 WHERE NOT EXISTS (SELECT 1 FROM learning.course_facts f WHERE f.course_id = c.id);
 INSERT INTO billing.course_terms (course_id, version, teacher_id, status, price, currency)
 SELECT c.id, c.version, c.teacher_id, c.status, c.price, c.currency FROM catalog.courses c
