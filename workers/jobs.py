@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -85,6 +86,10 @@ async def project_event(ctx: Context, body: dict[str, Any]) -> str:
     """Applies one event to every subscribed projection, then marks it applied."""
 
     async def work(envelope: EventEnvelope, event: Event) -> str:
+        if await ctx["redis"].exists(applied_key(envelope.event_id)):
+            # Projected after its commit already (by the reaction that recorded it, or by an
+            # earlier delivery): the state-based projections have nothing newer to write.
+            return "already applied"
         names = await run_projectors(event, stores_of(ctx))
         if envelope.type not in REACTIONS:  # react_to_event marks those once it has acted
             await _mark_applied(ctx["redis"], envelope, names)
@@ -100,24 +105,37 @@ async def react_to_event(ctx: Context, body: dict[str, Any]) -> str:
     async def work(envelope: EventEnvelope, event: Event) -> str:
         reactions = REACTIONS[envelope.type]
         sessions = create_sessionmaker(ctx["engine"])
-        derived: list[Event] = []
+        derived: list[tuple[uuid.UUID, Event]] = []
         for reaction in reactions:
             async with sessions() as session:
                 uow = UnitOfWork(session)
                 await reaction(uow, event)
                 await uow.commit()
-                derived += uow.recorded
+                derived += zip(uow.recorded_ids, uow.recorded, strict=True)
         # Read-your-writes through a reaction: a sender's token names the event that started it
         # (a payment), and counts it applied only once what the reactions did (an enrollment) is
-        # projected too. Their own project_event jobs project the same events again, harmlessly.
+        # projected too. The events the reactions recorded are marked applied as well, so their
+        # own project_event jobs find nothing left to do.
         stores = stores_of(ctx)
         names = await run_projectors(event, stores)
-        for derived_event in derived:
-            await run_projectors(derived_event, stores)
+        for derived_id, derived_event in derived:
+            await _mark_derived(ctx["redis"], derived_id, await run_projectors(derived_event,
+                                                                               stores),
+                                since=envelope.occurred_at.timestamp())
         await _mark_applied(ctx["redis"], envelope, names)
         return ",".join(reaction.__name__ for reaction in reactions)
 
     return await _guarded(ctx, REACT_JOB, body, work)
+
+
+async def _mark_derived(redis: Redis, event_id: uuid.UUID, names: list[str], *,
+                        since: float) -> None:
+    """Marks an event a reaction recorded as applied; its delay counts from the event that
+    caused it (the command a person is waiting on)."""
+    await redis.set(applied_key(event_id), 1, ex=APPLIED_TTL_SECONDS)
+    delay = max(time.time() - since, 0.0)
+    for name in names:
+        PROJECTION_LAG_SECONDS.labels(name).observe(delay)
 
 
 async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str]) -> None:

@@ -58,6 +58,7 @@ class UnitOfWork:
         self.session = session
         self._pending: list[OutboxEvent] = []
         self.recorded: list[Event] = []  # every event recorded, committed or not
+        self.recorded_ids: list[uuid.UUID] = []  # their event ids, in the same order
         self._before_commit: dict[object, Callable[[], Awaitable[None]]] = {}
 
     def before_commit(self, key: object, step: Callable[[], Awaitable[None]]) -> None:
@@ -81,6 +82,7 @@ class UnitOfWork:
         self.session.add(row)
         self._pending.append(row)
         self.recorded.append(event)
+        self.recorded_ids.append(row.event_id)
 
     async def commit(self) -> str | None:
         """Commits state and events together; returns the consistency token for the events."""

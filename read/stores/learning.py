@@ -108,30 +108,32 @@ class Dashboard(BaseModel):
     unread_notifications: int
 
 
-def _lesson_ref(page: dict[str, Any], lesson_id: str | None) -> LessonRef | None:
+def _lesson_ref(page: dict[str, Any], lesson_id: str | None) -> dict[str, str] | None:
     if lesson_id is None:
         return None
     for module in page["modules"]:
         for lesson in module["lessons"]:
             if lesson["id"] == lesson_id:
-                return LessonRef(id=lesson["id"], title=lesson["title"])
+                return {"id": lesson_id, "title": lesson["title"]}
     return None  # removed from the course since
 
 
-def _dashboard_course(raw_enrollment: bytes, raw_page: bytes | None) -> DashboardCourse | None:
+def _dashboard_course(raw_enrollment: bytes, raw_page: bytes | None) -> dict[str, Any] | None:
+    """A `DashboardCourse` as JSON-ready data: the stored documents were written from the
+    models, and the hot read path should not validate them into objects to serialize again."""
     enrollment = orjson.loads(raw_enrollment)["doc"]
     page = orjson.loads(raw_page)["doc"] if raw_page else None
     if page is None:  # the course page is being rebuilt or was never projected
         return None
-    return DashboardCourse(
-        course_id=enrollment["course_id"], title=page["title"], cover_url=page["cover_url"],
-        teacher_name=page["teacher_name"], status=enrollment["status"],
-        progress_percent=enrollment["progress_percent"],
-        completed_lessons=enrollment["completed_lessons"],
-        total_lessons=enrollment["total_lessons"],
-        next_lesson=_lesson_ref(page, enrollment["next_lesson_id"]),
-        last_lesson=_lesson_ref(page, enrollment["last_lesson_id"]),
-        last_activity_at=enrollment["last_activity_at"], enrolled_at=enrollment["enrolled_at"])
+    return {"course_id": enrollment["course_id"], "title": page["title"],
+            "cover_url": page["cover_url"], "teacher_name": page["teacher_name"],
+            "status": enrollment["status"], "progress_percent": enrollment["progress_percent"],
+            "completed_lessons": enrollment["completed_lessons"],
+            "total_lessons": enrollment["total_lessons"],
+            "next_lesson": _lesson_ref(page, enrollment["next_lesson_id"]),
+            "last_lesson": _lesson_ref(page, enrollment["last_lesson_id"]),
+            "last_activity_at": enrollment["last_activity_at"],
+            "enrolled_at": enrollment["enrolled_at"]}
 
 
 class LearningReadStore:
@@ -155,19 +157,21 @@ class LearningReadStore:
         doc = await self.enrollments.get_current(str(enrollment_id(student_id, course_id)))
         return EnrollmentDoc.model_validate(doc) if doc and doc["status"] != "revoked" else None
 
-    async def dashboard(self, student_id: UUID, *, limit: int = DASHBOARD_LIMIT) -> Dashboard:
-        """The student's active and completed courses, most recent activity first."""
+    async def dashboard(self, student_id: UUID, *, limit: int = DASHBOARD_LIMIT
+                        ) -> dict[str, Any]:
+        """The student's active and completed courses, most recent activity first, as
+        JSON-ready data (shape: `Dashboard`)."""
         active, done, unread = await self._read_dashboard(
             keys=[self.enrollments.generation_key, self.courses.generation_key,
                   self.notifications.generation_key],
             args=[self.enrollments.key_prefix, str(student_id), self.courses.key_prefix, limit,
                   self.notifications.key_prefix])
-        return Dashboard(in_progress=_section(active), completed=_section(done),
-                         unread_notifications=int(unread))
+        return {"in_progress": _section(active), "completed": _section(done),
+                "unread_notifications": int(unread)}
 
 
-def _section(reply: list[Any]) -> DashboardSection:
+def _section(reply: list[Any]) -> dict[str, Any]:
     total, enrollments, pages = reply
     items = [course for raw, page in zip(enrollments, pages, strict=True)
              if raw and (course := _dashboard_course(raw, page)) is not None]
-    return DashboardSection(items=items, total=int(total))
+    return {"items": items, "total": int(total)}
