@@ -64,8 +64,9 @@ from write.migrate import upgrade
 
 DASHBOARD_READ, DASHBOARD_NAIVE = "dashboard, read API", "dashboard, naive"
 COMMANDS = "enroll + complete lesson (closed loop)"
-# The steady run offers this share of the closed loop's command throughput.
-STEADY_SHARE = 0.5
+# The steady runs offer these shares of the closed loop's command throughput (the write API's
+# rate); each starts once the worker has caught up.
+STEADY_SHARES = (0.5, 0.2)
 LEARNING_SERVERS = {**SERVERS, "write": ("apps.write_app:create_write_app", "/readyz")}
 
 
@@ -274,21 +275,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         console.rule(f"{COMMANDS}: {args.duration:.0f}s at concurrency {args.concurrency}")
         closed = report_run(await drive(COMMANDS, process, url, choose, args))
         results.append(closed)
-        rate = max(1.0, round(closed.rps * STEADY_SHARE))
-        drain = await drain_backlog(bench.settings)  # the steady run starts from an idle worker
-        before = await lag_buckets(metrics_url)
-        steady_name = f"enroll + complete lesson at a steady {rate:.0f}/s"
-        console.rule(steady_name)
-        results.append(report_run(await drive_open(steady_name, process, url, choose, rate,
-                                                   args)))
-        await asyncio.sleep(3)  # the last events of the run are projected
-        lag = lag_percentiles(before, await lag_buckets(metrics_url))
-        console.print(f"  projection delay: {lag}")
+        steady = []
+        for share in STEADY_SHARES:
+            rate = max(1.0, round(closed.rps * share))
+            drain = await drain_backlog(bench.settings)  # each starts from an idle worker
+            before = await lag_buckets(metrics_url)
+            steady_name = f"enroll + complete lesson at a steady {rate:.0f}/s"
+            console.rule(steady_name)
+            results.append(report_run(await drive_open(steady_name, process, url, choose, rate,
+                                                       args)))
+            await asyncio.sleep(3)  # the last events of the run are projected
+            lag = lag_percentiles(before, await lag_buckets(metrics_url))
+            console.print(f"  projection delay: {lag}")
+            steady.append({"rate": rate, "share": share, "drain_before": drain, "lag": lag})
         return {"command": "python -m tools.bench_learning " + " ".join(sys.argv[1:]),
                 "settings": {k: v for k, v in vars(args).items() if k not in ("out", "data_dir")},
                 "machine": await machine_facts(bench.settings), "seed": seed,
-                "load": [asdict(result) for result in results], "steady_rate": rate,
-                "lag": lag, "drain": drain}
+                "load": [asdict(result) for result in results], "steady": steady}
     finally:
         for process in processors:
             stop_process(process)
@@ -306,11 +309,10 @@ def targets(report: dict[str, Any]) -> list[list[str]]:
              _verdict(read["rps"] >= 5 * naive["rps"])],
             ["dashboard ≥ 5× naive (RPS per core)", _ratio(per_core(read), per_core(naive)),
              _verdict(per_core(read) >= 5 * per_core(naive))]]
-    for projection in ("enrollments", "notifications"):
-        if projection in report["lag"]:
-            p99 = report["lag"][projection]["p99_s"]
-            rows.append([f"{projection} lag p99 ≤ 1 s at a steady {report['steady_rate']}/s",
-                         f"≤ {p99} s", _verdict(p99 <= 1.0)])
+    for run in report["steady"]:
+        worst = max((lag["p99_s"] for lag in run["lag"].values()), default=float("nan"))
+        rows.append([f"lag p99 ≤ 1 s at a steady {run['rate']}/s ({run['share']:.0%} of the "
+                     "write API's rate), every projection", f"≤ {worst} s", _verdict(worst <= 1.0)])
     seed = report["seed"]
     if "seconds" in seed:
         total = seed["seconds"] + seed["rebuild_seconds"]
@@ -346,26 +348,29 @@ def render_markdown(report: dict[str, Any]) -> str:
          "the naive baseline by id, no token check). The command rows send, half and half, an "
          "enrollment of a random student in a random free course (an existing one answers 409, "
          "counted as an error) and the completion of a lesson that student has not done; the "
-         f"steady row offers {STEADY_SHARE:.0%} of the closed loop's throughput at random "
-         "moments and counts latency from each planned start. The relay and one worker run "
-         "meanwhile and share the cores."),
+         "steady rows offer "
+         + " and ".join(f"{share:.0%}" for share in STEADY_SHARES)
+         + " of the closed loop's throughput at random moments and count latency from each "
+         "planned start. The relay and one worker run meanwhile and share the cores."),
         _table(["run", "requests", "errors", "RPS", "p50 ms", "p95 ms", "p99 ms",
                 "CPU ms/req: app", "Postgres + Redis", "client", "RPS per core", "load avg"],
                [[e["name"], f"{e['requests']:,}", e["errors"], f"{e['rps']:,.0f}", e["p50_ms"],
                  e["p95_ms"], e["p99_ms"], e["cpu_ms_per_request"]["app"],
                  e["cpu_ms_per_request"]["stores"], e["cpu_ms_per_request"]["client"],
                  f"{per_core(e):,.0f}", e["load_average"]] for e in load]),
-        "## Projection lag during the steady run",
-        (f"The closed command loop left a backlog ({report['drain']['jobs_and_events_at_start']:,} "
-         f"queued jobs and undispatched events when it ended) that took "
-         f"{report['drain']['seconds']} s to clear; the steady run started after that. "
-         "Lag comes from the worker's `edu_projection_delay_seconds` histogram (commit of the "
-         "event to its projection; for an event a reaction recorded, from the commit of the "
-         "event that caused it), the difference between before and after the run; a percentile "
-         "is the upper bound of the bucket it falls in."),
-        _table(["projection", "events", "p50 ≤", "p99 ≤"],
-               [[name, f"{lag['events']:,}", f"{lag['p50_s']} s", f"{lag['p99_s']} s"]
-                for name, lag in report["lag"].items()]),
+        "## Projection lag during the steady runs",
+        ("Each steady run starts once the worker has cleared the backlog left before it (the "
+         "closed loop leaves one: commands arrive faster than one worker projects them). Lag "
+         "comes from the worker's `edu_projection_delay_seconds` histogram (commit of the event "
+         "to its projection; for an event a reaction recorded, from the commit of the event that "
+         "caused it), the difference between before and after the run; a percentile is the "
+         "upper bound of the bucket it falls in."),
+        _table(["steady rate", "backlog before (jobs, seconds to clear)", "projection", "events",
+                "p50 ≤", "p99 ≤"],
+               [[f"{run['rate']}/s", f"{run['drain_before']['jobs_and_events_at_start']:,}, "
+                 f"{run['drain_before']['seconds']} s", name, f"{lag['events']:,}",
+                 f"{lag['p50_s']} s", f"{lag['p99_s']} s"]
+                for run in report["steady"] for name, lag in run["lag"].items()]),
         "## Targets",
         _table(["target", "measured", "verdict"], targets(report)),
     ]

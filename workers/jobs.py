@@ -23,11 +23,12 @@ from workers.constants import (
     EMAIL_JOB,
     EMAIL_SENT_PREFIX,
     PROJECT_JOB,
+    PROJECTED_PREFIX,
     PROJECTION_STATUS_PREFIX,
     REACT_JOB,
 )
 from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG, PROJECTION_LAG_SECONDS
-from workers.routing import REACTIONS, run_projectors
+from workers.routing import REACTIONS, run_projectors, subscribers
 from write.billing.checkout import retry_pending
 from write.db import create_sessionmaker
 from write.events import Event, EventEnvelope, UnknownEvent
@@ -91,7 +92,11 @@ async def project_event(ctx: Context, body: dict[str, Any]) -> str:
             # earlier delivery): the state-based projections have nothing newer to write.
             return "already applied"
         names = await run_projectors(event, stores_of(ctx))
-        if envelope.type not in REACTIONS:  # react_to_event marks those once it has acted
+        if envelope.type in REACTIONS:
+            # react_to_event marks those applied once it has acted; it need not project the
+            # event again if this job got there first.
+            await ctx["redis"].set(_projected_key(envelope.event_id), 1, ex=APPLIED_TTL_SECONDS)
+        else:
             await _mark_applied(ctx["redis"], envelope, names)
         return ",".join(names) or "no projection"
 
@@ -117,7 +122,10 @@ async def react_to_event(ctx: Context, body: dict[str, Any]) -> str:
         # projected too. The events the reactions recorded are marked applied as well, so their
         # own project_event jobs find nothing left to do.
         stores = stores_of(ctx)
-        names = await run_projectors(event, stores)
+        if await ctx["redis"].exists(_projected_key(envelope.event_id)):
+            names = subscribers(event)  # its projection job projected it after its commit
+        else:
+            names = await run_projectors(event, stores)
         for derived_id, derived_event in derived:
             await _mark_derived(ctx["redis"], derived_id, await run_projectors(derived_event,
                                                                                stores),
@@ -126,6 +134,11 @@ async def react_to_event(ctx: Context, body: dict[str, Any]) -> str:
         return ",".join(reaction.__name__ for reaction in reactions)
 
     return await _guarded(ctx, REACT_JOB, body, work)
+
+
+def _projected_key(event_id: uuid.UUID) -> str:
+    """Set once the projection job has projected an event that a reaction job marks applied."""
+    return f"{PROJECTED_PREFIX}{event_id.hex}"
 
 
 async def _mark_derived(redis: Redis, event_id: uuid.UUID, names: list[str], *,

@@ -73,11 +73,14 @@ def jobs_for(event_type: str) -> list[str]:
     return jobs
 
 
+def subscribers(event: Event) -> list[str]:
+    """The names of the projections the event concerns."""
+    return [projection.name for projection in PROJECTIONS.values() if projection.handles(event)]
+
+
 async def run_projectors(event: Event, stores: Stores) -> list[str]:
     """Applies the event to every projection that subscribes to it; returns their names."""
-    names = []
-    for projection in PROJECTIONS.values():
-        if projection.handles(event):
-            await apply_live(projection, event, stores)
-            names.append(projection.name)
+    names = subscribers(event)
+    for name in names:
+        await apply_live(PROJECTIONS[name], event, stores)
     return names
