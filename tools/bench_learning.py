@@ -176,16 +176,22 @@ def command_chooser(learners: dict[str, list[Any]], tokens: Tokens) -> Any:
     return choose
 
 
-def start_processors(env: dict[str, str], log_dir: Path) -> tuple[list[psutil.Popen], str]:
-    """The relay and one worker (its metrics on a free port); returns them and that URL."""
-    port = free_port()
-    env = {**env, "WORKER_PROBE_PORT": str(port), "RELAY_PROBE_PORT": str(free_port())}
-    processes = []
-    for name in ("relay", "worker"):
+def start_processors(env: dict[str, str], log_dir: Path, workers: int
+                     ) -> tuple[list[psutil.Popen], list[str]]:
+    """The relay and `workers` worker processes (each with its metrics on a free port); returns
+    them and the workers' metrics URLs."""
+    processes, urls = [], []
+    for name in ["relay"] + [f"worker-{n}" for n in range(workers)]:
+        port = free_port()
+        probe = "RELAY_PROBE_PORT" if name == "relay" else "WORKER_PROBE_PORT"
         with (log_dir / f"{name}.log").open("w") as output:
-            processes.append(psutil.Popen([sys.executable, "-m", "apps.cli", name], env=env,
-                                          stdout=output, stderr=subprocess.STDOUT, cwd=ROOT))
-    return processes, f"http://127.0.0.1:{port}/metrics"
+            processes.append(psutil.Popen(
+                [sys.executable, "-m", "apps.cli", name.split("-")[0]],
+                env={**env, probe: str(port)}, stdout=output, stderr=subprocess.STDOUT,
+                cwd=ROOT))
+        if name != "relay":
+            urls.append(f"http://127.0.0.1:{port}/metrics")
+    return processes, urls
 
 
 async def drain_backlog(settings: Settings, limit_seconds: float = 300) -> dict[str, float]:
@@ -215,24 +221,28 @@ async def drain_backlog(settings: Settings, limit_seconds: float = 300) -> dict[
     return {"seconds": round(seconds, 1), "jobs_and_events_at_start": first_jobs or 0}
 
 
-async def lag_buckets(metrics_url: str) -> dict[str, dict[float, float]]:
-    """The worker's projection-delay histogram: cumulative counts by upper bound, per projection."""
-    async with httpx.AsyncClient(timeout=5) as client:
-        for _ in range(100):
-            try:
-                text = (await client.get(metrics_url)).text
-                break
-            except httpx.TransportError:
-                await asyncio.sleep(0.2)
-        else:
-            raise SystemExit(f"the worker's metrics never answered at {metrics_url}")
+async def lag_buckets(metrics_urls: list[str]) -> dict[str, dict[float, float]]:
+    """The workers' projection-delay histograms, added up: cumulative counts by upper bound, per
+    projection."""
     buckets: dict[str, dict[float, float]] = {}
-    for family in text_string_to_metric_families(text):
-        if family.name == "edu_projection_delay_seconds":
-            for sample in family.samples:
-                if sample.name.endswith("_bucket"):
-                    buckets.setdefault(sample.labels["projection"], {})[
-                        float(sample.labels["le"])] = sample.value
+    async with httpx.AsyncClient(timeout=5) as client:
+        for url in metrics_urls:
+            for _ in range(100):
+                try:
+                    text = (await client.get(url)).text
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+            else:
+                raise SystemExit(f"a worker's metrics never answered at {url}")
+            for family in text_string_to_metric_families(text):
+                if family.name != "edu_projection_delay_seconds":
+                    continue
+                for sample in family.samples:
+                    if sample.name.endswith("_bucket"):
+                        counts = buckets.setdefault(sample.labels["projection"], {})
+                        bound = float(sample.labels["le"])
+                        counts[bound] = counts.get(bound, 0.0) + sample.value
     return buckets
 
 
@@ -264,7 +274,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit("no enrolled student or free course to work with")
         tokens = Tokens(bench.settings)
         servers = await start_servers(bench.env, args.data_dir, LEARNING_SERVERS)
-        processors, metrics_url = start_processors(bench.env, args.data_dir)
+        processors, metrics_urls = start_processors(bench.env, args.data_dir, args.workers)
         results: list[LoadResult] = []
         for name, (server, choose) in dashboard_choosers(learners, tokens).items():
             console.rule(f"{name}: {args.duration:.0f}s at concurrency {args.concurrency}")
@@ -279,13 +289,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for share in STEADY_SHARES:
             rate = max(1.0, round(closed.rps * share))
             drain = await drain_backlog(bench.settings)  # each starts from an idle worker
-            before = await lag_buckets(metrics_url)
+            before = await lag_buckets(metrics_urls)
             steady_name = f"enroll + complete lesson at a steady {rate:.0f}/s"
             console.rule(steady_name)
             results.append(report_run(await drive_open(steady_name, process, url, choose, rate,
                                                        args)))
             await asyncio.sleep(3)  # the last events of the run are projected
-            lag = lag_percentiles(before, await lag_buckets(metrics_url))
+            lag = lag_percentiles(before, await lag_buckets(metrics_urls))
             console.print(f"  projection delay: {lag}")
             steady.append({"rate": rate, "share": share, "drain_before": drain, "lag": lag})
         return {"command": "python -m tools.bench_learning " + " ".join(sys.argv[1:]),
@@ -351,7 +361,8 @@ def render_markdown(report: dict[str, Any]) -> str:
          "steady rows offer "
          + " and ".join(f"{share:.0%}" for share in STEADY_SHARES)
          + " of the closed loop's throughput at random moments and count latency from each "
-         "planned start. The relay and one worker run meanwhile and share the cores."),
+         "planned start. The relay and "
+         f"{settings['workers']} worker process(es) run meanwhile and share the cores."),
         _table(["run", "requests", "errors", "RPS", "p50 ms", "p95 ms", "p99 ms",
                 "CPU ms/req: app", "Postgres + Redis", "client", "RPS per core", "load avg"],
                [[e["name"], f"{e['requests']:,}", e["errors"], f"{e['rps']:,.0f}", e["p50_ms"],
@@ -390,6 +401,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20, help="seconds of load per row")
     parser.add_argument("--warmup", type=float, default=3, help="unrecorded seconds before each")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (1-8)")
     parser.add_argument("--max-requests", type=int, default=2_000_000)
     parser.add_argument("--reuse", action="store_true",
                         help="keep the benchmark database if it already holds enrollments")
@@ -398,8 +410,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".edu-bench")
     args = parser.parse_args(argv)
-    if not (0 < args.duration <= 600 and 0 <= args.warmup <= 60 and 0 < args.concurrency <= 512):
-        parser.error("need 0 < duration <= 600, 0 <= warmup <= 60, 0 < concurrency <= 512")
+    if not (0 < args.duration <= 600 and 0 <= args.warmup <= 60 and 0 < args.concurrency <= 512
+            and 1 <= args.workers <= 8):
+        parser.error("need 0 < duration <= 600, 0 <= warmup <= 60, 0 < concurrency <= 512, "
+                     "1 <= workers <= 8")
     return args
 
 
