@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -81,6 +83,13 @@ def _development_key(path: Path) -> str:
     return path.read_text()
 
 
+# Tokens whose signature and claims were checked, kept until they expire: a client sends the
+# same access token for its whole lifetime, and the signature check was most of a signed-in
+# read's cost. Keyed by the whole token (signature included), so only a token this process
+# verified itself can hit.
+VERIFIED_CACHE_SIZE = 10_000
+
+
 class AccessTokenVerifier:
     """Verifies access tokens: pinned algorithm, known kid, issuer, audience, expiry."""
 
@@ -88,8 +97,21 @@ class AccessTokenVerifier:
         self._keys = {keys.kid: keys.public_pem}
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
 
     def verify(self, token: str) -> AccessClaims:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._check(token)
+            self._verified[token] = claims
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        elif claims.expires_at <= time.time():
+            del self._verified[token]
+            raise Unauthorized("access token expired", code="token_expired")
+        return claims
+
+    def _check(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(str(header.get("kid")))
