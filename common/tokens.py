@@ -38,7 +38,7 @@ def load_keys(settings: Settings, *, need_private: bool) -> KeyMaterial:
     """Keys from the environment; in development and test, a key pair kept in the data folder."""
     if settings.jwt_private_key is not None:
         private_pem = settings.jwt_private_key.get_secret_value()
-        public_pem = settings.jwt_public_key or _public_of(private_pem)
+        public_pem = settings.jwt_public_key or public_pem_of(private_pem)
         return KeyMaterial(settings.jwt_kid, public_pem, private_pem)
     if settings.jwt_public_key is not None and not need_private:
         return KeyMaterial(settings.jwt_kid, settings.jwt_public_key, None)
@@ -46,7 +46,7 @@ def load_keys(settings: Settings, *, need_private: bool) -> KeyMaterial:
         raise RuntimeError("JWT_PRIVATE_KEY is required in production")
     private_pem = _development_key(settings.data_dir / "keys" / "jwt-ed25519.pem")
     # A verifying side keeps only the public half, even of a development key.
-    return KeyMaterial(settings.jwt_kid, _public_of(private_pem),
+    return KeyMaterial(settings.jwt_kid, public_pem_of(private_pem),
                        private_pem if need_private else None)
 
 
@@ -58,7 +58,8 @@ def generate_private_pem() -> str:
     ).decode()
 
 
-def _public_of(private_pem: str) -> str:
+def public_pem_of(private_pem: str) -> str:
+    """The public half of an Ed25519 private key, in PEM."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     return key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo

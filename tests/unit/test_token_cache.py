@@ -11,14 +11,19 @@ import pytest
 
 from common.errors import Unauthorized
 from common.settings import Settings
-from common.tokens import ALGORITHM, AccessTokenVerifier, KeyMaterial, generate_private_pem
-from common.tokens import _public_of as public_of
+from common.tokens import (
+    ALGORITHM,
+    AccessTokenVerifier,
+    KeyMaterial,
+    generate_private_pem,
+    public_pem_of,
+)
 
 
 @pytest.fixture
 def keys() -> KeyMaterial:
     private = generate_private_pem()
-    return KeyMaterial("k1", public_of(private), private)
+    return KeyMaterial("k1", public_pem_of(private), private)
 
 
 def token(keys: KeyMaterial, settings: Settings, *, expires_in: int) -> str:
