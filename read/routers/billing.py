@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from common.errors import NotFound
 from read.deps import BillingStore, Consistent, Reader
-from read.pagination import next_cursor, offset_from
+from read.pagination import Cursor, Limit, next_cursor, offset_from
 from read.stores.billing import PaymentDoc
 
 router = APIRouter(prefix="/api", tags=["billing"])
@@ -24,8 +23,7 @@ class PaymentPage(BaseModel):
 
 @router.get("/me/payments", response_model=PaymentPage)
 async def my_payments(user: Reader, billing: BillingStore, _: Consistent,
-                      limit: Annotated[int, Query(ge=1, le=50)] = 20,
-                      cursor: Annotated[str | None, Query(max_length=64)] = None) -> PaymentPage:
+                      limit: Limit = 20, cursor: Cursor = None) -> PaymentPage:
     """The caller's payments, newest first."""
     offset = offset_from(cursor)
     items, total = await billing.student_payments(user.id, limit=limit, offset=offset)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from read.deps import NotificationsStore, Reader
-from read.pagination import next_cursor, offset_from
+from read.pagination import Cursor, Limit, next_cursor, offset_from
 from read.stores.notifications import NotificationView
 
 router = APIRouter(prefix="/api/me", tags=["notifications"])
@@ -26,8 +26,8 @@ async def notifications(
     user: Reader,
     inbox: NotificationsStore,
     unread: Annotated[bool, Query(description="only the unread ones")] = False,
-    limit: Annotated[int, Query(ge=1, le=50)] = 20,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Inbox:
     """The caller's notifications, newest first, with the number still unread."""
     offset = offset_from(cursor)

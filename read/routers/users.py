@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from read.deps import AdminReader, Consistent, Reader, UsersStore
-from read.pagination import offset_from
+from read.pagination import Cursor, offset_from
 from read.stores.users import UserDoc, UserFilter
 
 router = APIRouter(prefix="/api", tags=["users"])
@@ -38,7 +38,7 @@ async def list_users(
     q: Annotated[str | None, Query(min_length=1, max_length=100,
                                    description="prefix of email or name")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Cursor = None,
 ) -> UserList:
     """Users for admins: filter by role, blocked, pending teacher verification; prefix search."""
     offset = offset_from(cursor)
