@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/ensure-uv.sh
+source tools/ensure-ops-tools.sh
 echo "== ruff"
 uv run ruff check .
 echo "== mypy"
