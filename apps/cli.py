@@ -207,6 +207,16 @@ def seed(
         asyncio.run(rebuild_with_progress(settings, "all", grace_seconds=0))
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                              "help_option_names": []})
+def bench(ctx: typer.Context) -> None:
+    """The comparison report: read vs write path, CQRS vs naive, Locust profiles, with charts
+    (docs/benchmarks/report.md). `edu bench --help` lists its options."""
+    from tools.bench import main as run_bench
+
+    run_bench(ctx.args)
+
+
 @projections.command("rebuild")
 def projections_rebuild(
     name: Annotated[str, typer.Argument(help="A projection name, or 'all'.")],
