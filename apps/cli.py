@@ -207,6 +207,15 @@ def seed(
         asyncio.run(rebuild_with_progress(settings, "all", grace_seconds=0))
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             add_help_option=False)
+def plan(ctx: typer.Context) -> None:
+    """Capacity plan per scale tier from the measured figures (`edu plan --help` for options)."""
+    from tools.capacity import main as plan_capacity
+
+    plan_capacity(ctx.args)
+
+
 @projections.command("rebuild")
 def projections_rebuild(
     name: Annotated[str, typer.Argument(help="A projection name, or 'all'.")],
