@@ -243,6 +243,11 @@ def _rounded(value: Any) -> Any:
     return [_rounded(item) for item in value] if isinstance(value, list) else value
 
 
+def _about(users: int | None) -> str:
+    """Two significant digits: the thresholds are no more precise than the figures."""
+    return f"{float(f'{users:.2g}'):,.0f} users" if users else "beyond 1e9 users"
+
+
 def _n(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
@@ -274,9 +279,9 @@ def render_markdown(tiers: list[dict[str, Any]], thresholds: dict[str, int | Non
     lines = ["| users | " + " | ".join(_n(t["users"]) for t in tiers) + " |",
              "|---|" + "---|" * len(tiers)]
     lines += [f"| {label} | " + " | ".join(cell(t) for t in tiers) + " |" for label, cell in rows]
-    lines += ["", "| step | needed from |", "|---|---|"]
-    lines += [f"| {step} | {f'{users:,} users' if users else 'not below 1e9 users'} |"
-              for step, users in thresholds.items()]
+    lines += ["", "| step | needed from about |", "|---|---|"]
+    in_order = sorted(thresholds.items(), key=lambda item: item[1] or math.inf)
+    lines += [f"| {step} | {_about(users)} |" for step, users in in_order]
     return "\n".join(lines) + "\n"
 
 
