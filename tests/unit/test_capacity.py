@@ -184,3 +184,16 @@ def test_a_mix_that_does_not_add_up_is_refused(capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit):
         main(["--read-share", "0.8"])
     assert "add up to 1" in capsys.readouterr().err
+
+
+def test_edu_plan_passes_its_options_and_help_to_the_planner() -> None:
+    from typer.testing import CliRunner
+
+    from apps.cli import app
+
+    runner = CliRunner()
+    planned = runner.invoke(app, ["plan", "--format", "json", "--users", "10000"])
+    assert planned.exit_code == 0, planned.output
+    assert json.loads(planned.output)["tiers"][0]["users"] == 10_000
+    helped = runner.invoke(app, ["plan", "--help"])
+    assert "--enrollments-per-user" in helped.output
