@@ -207,14 +207,23 @@ def seed(
         asyncio.run(rebuild_with_progress(settings, "all", grace_seconds=0))
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
-                              "help_option_names": []})
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             add_help_option=False)
 def bench(ctx: typer.Context) -> None:
     """The comparison report: read vs write path, CQRS vs naive, Locust profiles, with charts
     (docs/benchmarks/report.md). `edu bench --help` lists its options."""
     from tools.bench import main as run_bench
 
     run_bench(ctx.args)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             add_help_option=False)
+def plan(ctx: typer.Context) -> None:
+    """Capacity plan per scale tier from the measured figures (`edu plan --help` for options)."""
+    from tools.capacity import main as plan_capacity
+
+    plan_capacity(ctx.args)
 
 
 @projections.command("rebuild")
