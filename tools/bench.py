@@ -42,6 +42,7 @@ from tools.bench_catalog import (
     console,
     drive,
     drop_read_models,
+    has_read_models,
     machine_facts,
     report_run,
     sample_course_ids,
@@ -271,7 +272,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     timeline = Timeline()
     try:
         console.rule("1/3 data")
-        seed = await prepare(bench, args)
+        kept = args.reuse and await has_read_models(bench.settings)
+        if kept:
+            console.print("reusing the read models an earlier --keep-read-models run left")
+        seed = await prepare(bench, args, rebuild=not kept)
         course_ids = await sample_course_ids(bench.settings)
         learners = await sample_learners(bench.settings, 2000)
         servers = await start_servers(bench.env, args.data_dir, LEARNING_SERVERS)
@@ -327,7 +331,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     data.add_argument("--reviews", type=int, default=100_000)
     data.add_argument("--random-seed", type=int, default=2026)
     data.add_argument("--reuse", action="store_true",
-                      help="keep the benchmark database if it already holds the seed")
+                      help="keep the benchmark database if it already holds the seed (and the "
+                           "read models, if a --keep-read-models run left them)")
     data.add_argument("--keep-read-models", action="store_true",
                       help="leave the read models in Redis afterwards")
     load = parser.add_argument_group("load")

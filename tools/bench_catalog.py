@@ -43,8 +43,9 @@ from tools.loadgen import LoadClient
 from tools.seed import bulk_seed
 from write.migrate import upgrade
 
-BENCH_DATABASE = "edu_bench"
-BENCH_REDIS_DB = 9
+# The benchmarks' own database and Redis db; tests of the harness point them elsewhere.
+BENCH_DATABASE = os.environ.get("EDU_BENCH_DATABASE", "edu_bench")
+BENCH_REDIS_DB = int(os.environ.get("EDU_BENCH_REDIS_DB", "9"))
 # A Redis db is flushed only when empty or marked as the benchmark's own.
 MARKER_KEY = "edu:bench:marker"
 ROOT = Path(__file__).resolve().parent.parent

@@ -70,8 +70,10 @@ STEADY_SHARES = (0.5, 0.2)
 LEARNING_SERVERS = {**SERVERS, "write": ("apps.write_app:create_write_app", "/readyz")}
 
 
-async def prepare(bench: BenchEnvironment, args: argparse.Namespace) -> dict[str, Any]:
-    """Seeds the full scale (or reuses it) and rebuilds the read models, timing both."""
+async def prepare(bench: BenchEnvironment, args: argparse.Namespace, *,
+                  rebuild: bool = True) -> dict[str, Any]:
+    """Seeds the full scale (or reuses it) and rebuilds the read models (unless told not to),
+    timing both."""
     settings = bench.settings
     if not args.reuse:
         await reset_stores(settings)
@@ -96,6 +98,8 @@ async def prepare(bench: BenchEnvironment, args: argparse.Namespace) -> dict[str
         console.print(f"seeded {result}")
         seed = {"seeded": True, **asdict(result)}
         facts.write_text(json.dumps(seed))
+    if not rebuild:
+        return seed
     console.rule("rebuilding the read models (edu projections rebuild all)")
     started = time.monotonic()
     with (args.data_dir / "rebuild.log").open("w") as log:
