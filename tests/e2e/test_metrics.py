@@ -22,10 +22,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from apps.resources import create_queue
 from common.net import free_port
 from common.settings import Settings
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
 from tests.harness import MailSink, Platform
+from workers.constants import PROJECT_JOB
 
 Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -155,6 +157,16 @@ async def clients(settings: Settings, write_url: str, read_url: str) -> AsyncIte
         yield Platform(settings, write, read, MailSink())
 
 
+async def enqueue_poison_job(settings: Settings) -> None:
+    """A job no worker can decode: dead-lettered at its first try."""
+    queue = await create_queue(settings)
+    try:
+        await queue.enqueue_job(PROJECT_JOB, {"not": "an event"},
+                                _queue_name=settings.arq_queue_name)
+    finally:
+        await queue.aclose()
+
+
 @pytest.mark.timeout(300)
 async def test_every_process_serves_metrics_that_pass_promtool_and_add_up_across_workers(
     settings: Settings, engine: AsyncEngine, redis: Redis, tmp_path: Path
@@ -197,6 +209,12 @@ async def test_every_process_serves_metrics_that_pass_promtool_and_add_up_across
                 if statuses["courses"]["rebuild"].get("state") == "done":
                     break
                 await asyncio.sleep(0.1)
+        await enqueue_poison_job(settings)
+        for _ in range(100):
+            worker_now, _ = await scrape(f"{urls['worker']}/metrics")
+            if value(worker_now, "edu_dead_lettered_events_total"):
+                break
+            await asyncio.sleep(0.1)
         scraped = {name: await scrape(f"{url}/metrics") for name, url in urls.items()}
 
     read, write = scraped["read"][0], scraped["write"][0]
@@ -227,4 +245,4 @@ async def test_every_process_serves_metrics_that_pass_promtool_and_add_up_across
     assert started_at <= applied <= time.time()
     assert value(worker, "edu_rebuild_progress_ratio", projection="courses") == 1
     assert value(worker, "edu_rebuild_documents_total", projection="courses") == 1
-    assert value(worker, "edu_dead_lettered_events_total") == 0
+    assert value(worker, "edu_dead_lettered_events_total") == 1
