@@ -58,11 +58,16 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the write API (commands) or the read API (queries)."""
+    from common.metrics import multiprocess_metrics
+
     if api not in ("write", "read"):
         raise typer.BadParameter("choose 'write' or 'read'", param_hint="API")
     factory = f"apps.{api}_app:create_{api}_app"
-    uvicorn.run(factory, factory=True, host=host, port=port or (8001 if api == "write" else 8002),
-                workers=workers, log_level="info", proxy_headers=False, server_header=False)
+    # Several processes share one /metrics through files in PROMETHEUS_MULTIPROC_DIR.
+    with multiprocess_metrics(enabled=workers > 1):
+        uvicorn.run(factory, factory=True, host=host,
+                    port=port or (8001 if api == "write" else 8002), workers=workers,
+                    log_level="info", proxy_headers=False, server_header=False)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -17,6 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from apps import ops
 from apps.resources import create_redis
 from common.http import CONSISTENCY_STATE_HEADER, install_plumbing
+from common.metrics import (
+    REDIS_LATENCY,
+    sample_pool,
+    sampling_in_worker_processes,
+    timed_methods,
+)
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
@@ -26,7 +33,8 @@ from read.routers.learning import router as learning_router
 from read.routers.notifications import router as notifications_router
 from read.routers.reviews import router as reviews_router
 from read.routers.users import router as users_router
-from read.search.port import create_search_index
+from read.search.port import SearchIndex, create_search_index
+from read.search.postgres import PostgresSearchIndex
 from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
@@ -36,6 +44,19 @@ from read.stores.teacher import TeacherReadStore
 from read.stores.users import UsersReadStore
 
 log = logging.getLogger("edu.read")
+SERVICE = "read"
+Store = TypeVar("Store")
+
+
+def timed_store(store: Store, name: str) -> Store:
+    """Times each query of a read store (its Redis round trips) as operation `<name>.<query>`."""
+    return timed_methods(store, lambda query: REDIS_LATENCY.labels(SERVICE, f"{name}.{query}"))
+
+
+def sample_search_pool(search: SearchIndex) -> None:
+    """The embedded Postgres search index's pool is the read API's only database pool."""
+    if isinstance(search, PostgresSearchIndex):
+        sample_pool(SERVICE, search.engine.pool)
 
 
 def create_read_app(settings: Settings | None = None) -> FastAPI:
@@ -53,12 +74,16 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
             log.warning("search index unavailable at start-up: %s", exc)
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
-            users=UsersReadStore(redis), catalog=CatalogReadStore(redis), search=search,
-            learning=LearningReadStore(redis), notifications=NotificationsReadStore(redis),
-            reviews=ReviewsReadStore(redis), billing=BillingReadStore(redis),
-            teacher=TeacherReadStore(redis),
+            users=timed_store(UsersReadStore(redis), "users"),
+            catalog=timed_store(CatalogReadStore(redis), "catalog"), search=search,
+            learning=timed_store(LearningReadStore(redis), "learning"),
+            notifications=timed_store(NotificationsReadStore(redis), "notifications"),
+            reviews=timed_store(ReviewsReadStore(redis), "reviews"),
+            billing=timed_store(BillingReadStore(redis), "billing"),
+            teacher=timed_store(TeacherReadStore(redis), "teacher"),
         )
-        yield
+        async with sampling_in_worker_processes(lambda: sample_search_pool(search)):
+            yield
         await search.close()
         await redis.aclose()
 
@@ -71,8 +96,9 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     async def search_ready() -> None:
         await app.state.resources.search.count()
 
-    install_plumbing(app, service="read", max_body_bytes=settings.max_body_bytes,
-                     readiness={"redis": redis_ready, "search": search_ready})
+    install_plumbing(app, service=SERVICE, max_body_bytes=settings.max_body_bytes,
+                     readiness={"redis": redis_ready, "search": search_ready},
+                     before_scrape=lambda: sample_search_pool(app.state.resources.search))
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET"],

@@ -13,7 +13,7 @@ from common.probe import ProbeServer
 from common.settings import Settings
 from projectors.base import Stores
 from read.search.port import create_search_index
-from read.stores.ops import register_projections
+from read.stores.ops import projection_statuses, register_projections
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB, REBUILD_JOB, RETRY_PAYMENTS_JOB
 from workers.dead_letters import all_letter_ids
 from workers.jobs import (
@@ -23,7 +23,7 @@ from workers.jobs import (
     retry_pending_payments,
     send_email,
 )
-from workers.metrics import DEAD_LETTERS
+from workers.metrics import DEAD_LETTERS, PROJECTION_LAST_APPLIED
 from workers.routing import PROJECTIONS
 from write.billing.provider import create_provider
 from write.db import create_engine
@@ -45,6 +45,11 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["payment_provider"] = create_provider(settings)
         await register_projections(ctx["redis"], list(PROJECTIONS))
         DEAD_LETTERS.set(len(await all_letter_ids(ctx["redis"])))
+        # From where the last worker left off, so a restart does not look like a stall.
+        for status in await projection_statuses(ctx["redis"], settings.arq_queue_name,
+                                                dead_letter_prefix=f"{PROJECT_JOB}:"):
+            if status.last_applied_at is not None:
+                PROJECTION_LAST_APPLIED.labels(status.name).set(status.last_applied_at)
 
         async def postgres() -> None:
             async with ctx["engine"].connect() as conn:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from apps import ops
 from apps.resources import create_queue
 from common.http import install_plumbing
+from common.metrics import sample_pool, sampling_in_worker_processes
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from write.billing.provider import create_provider
@@ -25,6 +26,8 @@ from write.identity.sessions import TokenIssuer
 from write.learning.router import router as learning_router
 from write.notifications.router import router as notifications_router
 from write.outbox import CONSISTENCY_HEADER
+
+SERVICE = "write"
 
 
 def create_write_app(settings: Settings | None = None) -> FastAPI:
@@ -40,7 +43,8 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.queue = await create_queue(settings)
         app.state.payment_provider = create_provider(settings)
-        yield
+        async with sampling_in_worker_processes(lambda: sample_pool(SERVICE, engine.pool)):
+            yield
         await app.state.queue.aclose()
         await engine.dispose()
 
@@ -51,8 +55,9 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
         async with app.state.resources.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    install_plumbing(app, service="write", max_body_bytes=settings.max_body_bytes,
-                     readiness={"postgres": postgres})
+    install_plumbing(app, service=SERVICE, max_body_bytes=settings.max_body_bytes,
+                     readiness={"postgres": postgres},
+                     before_scrape=lambda: sample_pool(SERVICE, app.state.resources.engine.pool))
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["*"], allow_headers=["*"],

@@ -10,13 +10,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
-from common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from common.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS, exposition
 
 log = logging.getLogger("edu.http")
 
@@ -30,6 +30,9 @@ _HTTP_CODES = {
     415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
 }
 INVALID_JSON_MESSAGE = "request body is not valid JSON"
+# Any other method token a client sends counts as "other": labels must stay a bounded set.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED_ROUTE = "unmatched"
 
 
 def error_response(status: int, code: str, message: str, *, fields: Mapping[str, str] | None = None,
@@ -167,11 +170,17 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 
 class RedMetricsMiddleware:
-    """Rate, errors and duration per route template; a plain ASGI middleware (no extra task)."""
+    """Rate, errors and duration per route template, and requests in flight; a plain ASGI
+    middleware (no extra task).
+
+    The route label is the matched route's template (`/api/courses/{course_id}`), never the raw
+    path; requests no route matched (404s of unknown paths, refused bodies) share one label.
+    """
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        self._in_flight = HTTP_IN_FLIGHT.labels(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -179,6 +188,7 @@ class RedMetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        self._in_flight.inc()
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -194,8 +204,9 @@ class RedMetricsMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
+            self._in_flight.dec()
+            route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+            method = scope["method"] if scope["method"] in _METHODS else "other"
             HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
             HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
 
@@ -206,15 +217,20 @@ def install_plumbing(
     service: str,
     max_body_bytes: int,
     readiness: Mapping[str, ReadinessCheck],
+    before_scrape: Callable[[], None] | None = None,
 ) -> None:
-    """Adds error handlers, the request-body guard, RED metrics and /healthz, /readyz, /metrics."""
+    """Adds error handlers, the request-body guard, RED metrics and /healthz, /readyz, /metrics.
+
+    `before_scrape` samples what is read at scrape time rather than on every request (pools).
+    """
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
-    app.add_middleware(RedMetricsMiddleware, service=service)
+    # The last added runs first: metrics see the requests the body guard refuses too.
     app.add_middleware(RequestBodyGuard, max_bytes=max_body_bytes)
+    app.add_middleware(RedMetricsMiddleware, service=service)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -232,7 +248,9 @@ def install_plumbing(
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
-        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        if before_scrape is not None:
+            before_scrape()
+        return PlainTextResponse(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def check_readiness(checks: Mapping[str, ReadinessCheck]) -> dict[str, str]:

@@ -27,7 +27,17 @@ from workers.constants import (
     PROJECTION_STATUS_PREFIX,
     REACT_JOB,
 )
-from workers.metrics import JOB_DURATION, JOBS, PROJECTION_LAG, PROJECTION_LAG_SECONDS
+from workers.metrics import (
+    DEAD_LETTERED,
+    JOB_DURATION,
+    JOB_RETRIES,
+    JOBS,
+    PROJECTION_LAG,
+    PROJECTION_LAG_SECONDS,
+    PROJECTION_LAST_APPLIED,
+    REBUILD_DOCUMENTS,
+    REBUILD_PROGRESS,
+)
 from workers.routing import REACTIONS, run_projectors, subscribers
 from write.billing.checkout import retry_pending
 from write.db import create_sessionmaker
@@ -60,7 +70,7 @@ async def _guarded(ctx: Context, job: str, body: dict[str, Any],
         except (ValidationError, UnknownEvent) as exc:
             await dead_letters.park(ctx["redis"], job=job, body=body, error=f"poison: {exc}",
                                     tries=ctx["job_try"])
-            JOBS.labels(job, "dead_letter").inc()
+            _count_dead_letter(job)
             return "dead-lettered"
         try:
             # Our deadline fires before arq's: arq neither retries nor reports a job it times out.
@@ -71,9 +81,10 @@ async def _guarded(ctx: Context, job: str, body: dict[str, Any],
                 log.exception("%s %s failed for good, dead-lettered", job, envelope.seq)
                 await dead_letters.park(ctx["redis"], job=job, body=body, error=repr(exc),
                                         tries=ctx["job_try"])
-                JOBS.labels(job, "dead_letter").inc()
+                _count_dead_letter(job)
                 return "dead-lettered"
             JOBS.labels(job, "retry").inc()
+            JOB_RETRIES.labels(job).inc()
             log.warning("%s %s failed (try %s), retrying: %r", job, envelope.seq,
                         ctx["job_try"], exc)
             raise Retry(defer=min(0.2 * 2 ** ctx["job_try"], 10)) from exc
@@ -81,6 +92,11 @@ async def _guarded(ctx: Context, job: str, body: dict[str, Any],
         return outcome
     finally:
         JOB_DURATION.labels(job).observe(time.perf_counter() - started)
+
+
+def _count_dead_letter(job: str) -> None:
+    JOBS.labels(job, "dead_letter").inc()
+    DEAD_LETTERED.inc()
 
 
 async def project_event(ctx: Context, body: dict[str, Any]) -> str:
@@ -146,9 +162,11 @@ async def _mark_derived(redis: Redis, event_id: uuid.UUID, names: list[str], *,
     """Marks an event a reaction recorded as applied; its delay counts from the event that
     caused it (the command a person is waiting on)."""
     await redis.set(applied_key(event_id), 1, ex=APPLIED_TTL_SECONDS)
-    delay = max(time.time() - since, 0.0)
+    now = time.time()
+    delay = max(now - since, 0.0)
     for name in names:
         PROJECTION_LAG_SECONDS.labels(name).observe(delay)
+        PROJECTION_LAST_APPLIED.labels(name).set(now)
 
 
 async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str]) -> None:
@@ -169,6 +187,7 @@ async def _mark_applied(redis: Redis, envelope: EventEnvelope, names: list[str])
     for name in names:
         PROJECTION_LAG.labels(name).set(lag)
         PROJECTION_LAG_SECONDS.labels(name).observe(lag)
+        PROJECTION_LAST_APPLIED.labels(name).set(now)
 
 
 async def send_email(ctx: Context, body: dict[str, Any]) -> str:
@@ -195,9 +214,28 @@ async def rebuild_projection(ctx: Context, name: str) -> str:
     from projectors.rebuild import rebuild
     from workers.routing import PROJECTIONS
 
-    names = list(PROJECTIONS) if name == "all" else [name]
-    results = [await rebuild(PROJECTIONS[n], stores_of(ctx)) for n in names if n in PROJECTIONS]
+    names = [n for n in (list(PROJECTIONS) if name == "all" else [name]) if n in PROJECTIONS]
+    results = []
+    for projection in names:
+        REBUILD_PROGRESS.labels(projection).set(0)
+        results.append(await rebuild(PROJECTIONS[projection], stores_of(ctx),
+                                     progress=_rebuild_metrics(projection)))
+        REBUILD_PROGRESS.labels(projection).set(1)
     return ", ".join(f"{r.projection}: {r.documents} documents in {r.seconds:.1f}s" for r in results)
+
+
+def _rebuild_metrics(projection: str) -> Callable[[int, int], None]:
+    """A rebuild progress callback (documents done of total) that feeds the rebuild metrics."""
+    ratio, documents = REBUILD_PROGRESS.labels(projection), REBUILD_DOCUMENTS.labels(projection)
+    counted = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal counted
+        documents.inc(done - counted)
+        counted = done
+        ratio.set(done / max(total, done, 1))
+
+    return report
 
 
 async def retry_pending_payments(ctx: Context) -> str:

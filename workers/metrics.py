@@ -34,3 +34,29 @@ PROJECTION_LAG_SECONDS = Histogram(
              3.0, 5.0, 10.0, 30.0),
 )
 DEAD_LETTERS = Gauge("edu_dead_letters", "Events parked in the dead-letter store.")
+PROJECTION_LAST_APPLIED = Gauge(
+    "edu_projection_last_applied_timestamp_seconds",
+    "Unix time at which the projection last applied an event.",
+    ["projection"],
+)
+QUEUE_DEPTH = Gauge(
+    "edu_queue_depth_jobs",
+    "Jobs in the arq queue: waiting, deferred for a retry, or running (sampled by the relay).",
+    ["queue"],
+)
+JOB_RETRIES = Counter(
+    "edu_job_retries_total", "Failed job tries that were scheduled to run again, by handler.",
+    ["handler"],
+)
+DEAD_LETTERED = Counter(
+    "edu_dead_lettered_events_total", "Jobs parked in the dead-letter store (poison or out of tries)."
+)
+REBUILD_PROGRESS = Gauge(
+    "edu_rebuild_progress_ratio",
+    "Share of the aggregates the running (or last) rebuild has written; 1 once it switched.",
+    ["projection"],
+)
+REBUILD_DOCUMENTS = Counter(
+    "edu_rebuild_documents_total", "Aggregates written into new generations by rebuilds.",
+    ["projection"],
+)

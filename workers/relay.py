@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from common.settings import Settings
 from read.stores.ops import publish_relay_status
 from workers.constants import job_id
-from workers.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, RELAY_CLEANED, RELAY_DISPATCHED
+from workers.metrics import (
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    QUEUE_DEPTH,
+    RELAY_CLEANED,
+    RELAY_DISPATCHED,
+)
 from workers.routing import jobs_for
 from write.events import EventEnvelope
 from write.outbox import NOTIFY_CHANNEL, OutboxEvent
@@ -94,7 +100,8 @@ class OutboxRelay:
         return deleted
 
     async def backlog(self) -> tuple[int, float]:
-        """Undispatched events and the age in seconds of the oldest one."""
+        """Undispatched events and the age in seconds of the oldest one (and, for the metrics,
+        the jobs queued for the workers)."""
         async with self.engine.connect() as conn:
             count, oldest = (await conn.execute(text(
                 "SELECT count(*), coalesce(extract(epoch FROM now() - min(occurred_at)), 0) "
@@ -102,6 +109,8 @@ class OutboxRelay:
             ))).one()
         OUTBOX_BACKLOG.set(count)
         OUTBOX_OLDEST_AGE.set(float(oldest))
+        queue = self.settings.arq_queue_name
+        QUEUE_DEPTH.labels(queue).set(await self.queue.zcard(queue))
         await publish_relay_status(self.queue, int(count), float(oldest))
         return int(count), float(oldest)
 

@@ -7,6 +7,7 @@ from typing import Literal, Protocol
 from uuid import UUID
 
 from common.errors import Conflict, Unavailable
+from common.metrics import SEARCH_LATENCY, timed_methods
 from common.settings import Settings
 from read.search.documents import CourseSearchDoc, SearchQuery, SearchResult
 
@@ -74,12 +75,21 @@ class SearchIndex(Protocol):
 
 
 async def create_search_index(settings: Settings) -> SearchIndex:
-    """The adapter `settings.search_backend` names, connected but not yet `ensure`d."""
+    """The adapter `settings.search_backend` names, connected but not yet `ensure`d, with its
+    calls timed in edu_search_duration_seconds{adapter, operation}."""
     # Imported here so a process never loads the client of the backend it does not use.
+    index: SearchIndex
     if settings.search_backend == "meilisearch":
         from read.search.meili import MeiliSearchIndex
 
-        return MeiliSearchIndex.from_settings(settings)
-    from read.search.postgres import PostgresSearchIndex
+        index, adapter = MeiliSearchIndex.from_settings(settings), "meilisearch"
+    else:
+        from read.search.postgres import PostgresSearchIndex
 
-    return await PostgresSearchIndex.connect(settings)
+        index, adapter = await PostgresSearchIndex.connect(settings), "postgres"
+    return timed_methods(index, lambda operation: SEARCH_LATENCY.labels(adapter, operation),
+                         skip=_UNTIMED)
+
+
+# Closing is not a search call, and `connect` is a class method (called before there is an index).
+_UNTIMED = frozenset({"close", "connect"})

@@ -49,6 +49,11 @@ class PostgresSearchIndex:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The search database's engine (its pool is reported in the metrics)."""
+        return self._engine
+
     @classmethod
     async def connect(cls, settings: Settings) -> PostgresSearchIndex:
         url = settings.search_database
