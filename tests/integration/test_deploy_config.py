@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -120,11 +121,20 @@ def test_every_alert_is_unit_tested_and_explained_in_the_runbook() -> None:
 # ---------------------------------------------------------------- metric names
 
 
+def python_sources() -> Iterator[Path]:
+    """The project's Python packages (pyproject's wheel packages), without apps/web."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for package in project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]:
+        for folder, subfolders, files in os.walk(ROOT / package):
+            subfolders[:] = [d for d in subfolders if d not in ("web", "__pycache__")]
+            yield from (Path(folder) / f for f in files if f.endswith(".py"))
+
+
 def known_metrics() -> set[str]:
     """Every series name a query may use: the code's metrics, the contracted ones, histogram
     series, recording rules, Prometheus's own series."""
     histograms, names = set(CONTRACTED_HISTOGRAMS), set(CONTRACTED_METRICS)
-    for source in ROOT.glob("[a-z]*/**/*.py"):
+    for source in python_sources():
         for kind, name in METRIC_DEFINITION.findall(source.read_text()):
             names.add(name if kind != "Counter" or name.endswith("_total") else f"{name}_total")
             if kind in ("Histogram", "Summary"):
