@@ -126,7 +126,8 @@ def python_sources() -> Iterator[Path]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     for package in project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]:
         for folder, subfolders, files in os.walk(ROOT / package):
-            subfolders[:] = [d for d in subfolders if d not in ("web", "__pycache__")]
+            subfolders[:] = [d for d in subfolders
+                             if d != "__pycache__" and Path(folder) / d != ROOT / "apps" / "web"]
             yield from (Path(folder) / f for f in files if f.endswith(".py"))
 
 
