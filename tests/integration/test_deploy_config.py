@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request, Response
 from apps.cli import app as edu_cli
 from common.net import free_port
 from common.settings import Settings
+from common.tokens import generate_private_pem, public_pem_of
 from tests.harness import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,8 +74,10 @@ def tool(name: str) -> str:
     return found
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+                            env=env)
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -316,6 +319,24 @@ def bind_mounts(service: dict[str, Any]) -> dict[str, str]:
         if source.startswith("/"):
             mounts[source] = target
     return mounts
+
+
+def test_production_keys_reach_only_the_processes_that_need_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    private_pem = generate_private_pem()
+    env = {**os.environ, "EDU_ENVIRONMENT": "production", "JWT_PRIVATE_KEY": private_pem,
+           "JWT_PUBLIC_KEY": public_pem_of(private_pem)}
+    model = yaml.safe_load(run(tool("docker-compose"), "-f", "compose.yaml", "config",
+                               env=env).stdout)
+    for name in EDU_SERVICES:
+        environment = model["services"][name]["environment"]
+        assert ("JWT_PRIVATE_KEY" in environment) == (name == "write-api"), name
+        with monkeypatch.context() as patched:
+            for key, value in environment.items():
+                patched.setenv(key, str(value))
+            settings = Settings()  # production refuses to start without a key
+        assert settings.environment == "production"
+        assert settings.jwt_public_key == env["JWT_PUBLIC_KEY"]
 
 
 def test_every_dashboard_and_rule_file_is_mounted(compose: dict[str, Any]) -> None:
