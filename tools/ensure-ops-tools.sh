@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes promtool (from Debian's prometheus package, unpacked, no service installed) and
+# Makes promtool (from Debian's prometheus package, unpacked, no service installed), nginx (for
+# the gateway tests, unpacked the same way) and
 # docker-compose (Debian's package) available for the deploy checks. Source it: it prepends the
 # unpacked tools to PATH. Needs apt access the first time; later runs reuse .cache/ops-tools.
 set -euo pipefail
@@ -10,6 +11,14 @@ if ! command -v promtool >/dev/null 2>&1 && [ ! -x "$_ops_root/usr/bin/promtool"
   (cd "$_ops_root/deb" && apt-get download prometheus >/dev/null 2>&1 || {
      apt-get update -qq >/dev/null 2>&1 && apt-get download prometheus >/dev/null; })
   dpkg -x "$_ops_root"/deb/prometheus_*.deb "$_ops_root"
+  rm -rf "$_ops_root/deb"
+fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x "$_ops_root/usr/sbin/nginx" ]; then
+  echo "== fetching nginx (Debian package nginx, unpacked into .cache/ops-tools) for the gateway tests"
+  mkdir -p "$_ops_root/deb"
+  (cd "$_ops_root/deb" && apt-get download nginx >/dev/null 2>&1 || {
+     apt-get update -qq >/dev/null 2>&1 && apt-get download nginx >/dev/null; })
+  dpkg -x "$_ops_root"/deb/nginx_*.deb "$_ops_root"
   rm -rf "$_ops_root/deb"
 fi
 if [ -x "$_ops_root/usr/bin/promtool" ]; then

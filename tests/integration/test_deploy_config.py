@@ -45,16 +45,6 @@ SCALED_SERVICES = ("read-api", "worker")
 LONG_RUNNING = ("postgres", "redis", "meilisearch", "mailpit", "write-api", "read-api", "relay",
                 "worker", "gateway", "prometheus", "grafana")
 
-# Metric names agreed with the metrics work (the contract the dashboards and rules rely on) that
-# the code does not define yet. Names the code defines are read from it below; once the metrics
-# work is merged this list can go, and every name will come from the code.
-CONTRACTED_METRICS = {
-    "edu_http_requests_in_flight", "edu_db_pool_connections", "edu_db_pool_max_connections",
-    "edu_redis_request_duration_seconds", "edu_search_duration_seconds", "edu_queue_depth_jobs",
-    "edu_job_retries_total", "edu_dead_lettered_events_total", "edu_rebuild_progress_ratio",
-    "edu_rebuild_documents_total", "edu_projection_last_applied_timestamp_seconds",
-}
-CONTRACTED_HISTOGRAMS = {"edu_redis_request_duration_seconds", "edu_search_duration_seconds"}
 # Series Prometheus itself provides.
 BUILTIN_SERIES = {"up", "ALERTS"}
 METRIC_DEFINITION = re.compile(
@@ -135,9 +125,10 @@ def python_sources() -> Iterator[Path]:
 
 
 def known_metrics() -> set[str]:
-    """Every series name a query may use: the code's metrics, the contracted ones, histogram
-    series, recording rules, Prometheus's own series."""
-    histograms, names = set(CONTRACTED_HISTOGRAMS), set(CONTRACTED_METRICS)
+    """Every series name a query may use: the code's metrics, histogram series, recording rules,
+    Prometheus's own series."""
+    histograms: set[str] = set()
+    names: set[str] = set()
     for source in python_sources():
         for kind, name in METRIC_DEFINITION.findall(source.read_text()):
             names.add(name if kind != "Counter" or name.endswith("_total") else f"{name}_total")
