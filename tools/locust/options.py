@@ -20,37 +20,36 @@ LOCAL_WRITE, LOCAL_READ, LOCAL_NAIVE = ("http://127.0.0.1:8001", "http://127.0.0
 
 
 def add_arguments(parser: Any) -> None:
-    """Registers the arguments on Locust's parser (a configargparse parser)."""
-    group = parser.add_argument_group("EduPlatform scenarios")
-    group.add_argument("--scenario", choices=SCENARIOS, default="mix", include_in_web_ui=False,
+    """Registers the arguments on Locust's parser (its own add_argument knows the web UI flags)."""
+    parser.add_argument("--scenario", choices=SCENARIOS, default="mix", include_in_web_ui=False,
                        help="mix (students 70, searchers 20, teachers 10), read (GETs only), "
                             "write (commands only) or naive (reads of the naive baseline app)")
-    group.add_argument("--write-host", default="",
+    parser.add_argument("--write-host", default="",
                        help="write API base URL (default: --host, else http://127.0.0.1:8001)")
-    group.add_argument("--read-host", default="",
+    parser.add_argument("--read-host", default="",
                        help="read API base URL (default: --host, else http://127.0.0.1:8002)")
-    group.add_argument("--naive-host", default="",
+    parser.add_argument("--naive-host", default="",
                        help="naive baseline base URL (default: --host, else http://127.0.0.1:8003)")
-    group.add_argument("--accounts", choices=ACCOUNT_SOURCES, default="demo",
+    parser.add_argument("--accounts", choices=ACCOUNT_SOURCES, default="demo",
                        help="seed: accounts of `edu seed`; demo: those of `edu up`; register: "
                             "fresh accounts (teachers verified with --admin-email)")
-    group.add_argument("--seed-run", default="r1", help="which `edu seed` run's accounts (r1, r2, …)")
-    group.add_argument("--seed-students", type=int, default=40_000,
+    parser.add_argument("--seed-run", default="r1", help="which `edu seed` run's accounts (r1, r2, …)")
+    parser.add_argument("--seed-students", type=int, default=40_000,
                        help="students in that seed run (`edu seed --students`)")
-    group.add_argument("--seed-teachers", type=int, default=10_000,
+    parser.add_argument("--seed-teachers", type=int, default=10_000,
                        help="teachers in that seed run (`edu seed --teachers`)")
-    group.add_argument("--admin-email", default="admin@example.com",
+    parser.add_argument("--admin-email", default="admin@example.com",
                        help="admin who verifies registered teachers (with --accounts register)")
-    group.add_argument("--admin-password", default="demo-pass-2026", is_secret=True,
+    parser.add_argument("--admin-password", default="demo-pass-2026", is_secret=True,
                        help="that admin's password")
-    group.add_argument("--think-time", type=float, default=1.0,
+    parser.add_argument("--think-time", type=float, default=1.0,
                        help="mean pause between a user's tasks, seconds (uniform in ±50%%)")
-    group.add_argument("--decline-share", type=float, default=0.1,
+    parser.add_argument("--decline-share", type=float, default=0.1,
                        help="share of first payment attempts made with the mock provider's "
                             "declining test card (the student then retries)")
-    group.add_argument("--refresh-margin", type=float, default=60.0,
+    parser.add_argument("--refresh-margin", type=float, default=60.0,
                        help="refresh the access token this many seconds before it expires")
-    group.add_argument("--sample-courses", type=int, default=50,
+    parser.add_argument("--sample-courses", type=int, default=50,
                        help="write profile: published courses it learns (unmeasured) at start")
 
 

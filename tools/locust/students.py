@@ -26,8 +26,11 @@ class Student(PlatformUser):
         self.paid: dict[str, bool] = {}  # courses seen in lists: id → paid?
         self.lessons: dict[str, list[str]] = {}  # course outlines, lesson ids in course order
         self.enrolled: set[str] = set()
+        self.bought: set[str] = set()
         self.next_lesson: dict[str, str] = {}
         self.done: set[str] = set()
+        if self.reads:
+            self.dashboard()  # where a student lands after signing in
 
     def remember(self, cards: list[dict[str, Any]]) -> None:
         for card in cards:
@@ -59,27 +62,28 @@ class Student(PlatformUser):
         return None
 
     def enroll(self) -> None:
-        """Enroll in a free course or buy a paid one, then look at it in "my courses"."""
+        """Buys a paid course or enrolls in a free one, then looks at it in "my courses"."""
         candidates = [course for course in self.paid if course not in self.enrolled]
         if not candidates:
             return self.browse() if self.reads else None
         course_id = random.choice(candidates)
-        if self.paid[course_id]:
-            answer = self.buy(course_id)
-        else:
-            answer = self.call("POST", "/api/enrollments", "POST /api/enrollments", target="write",
-                               ok=(201,), tolerated={409: ("already_enrolled",)},
-                               body={"course_id": course_id})
-        if answer is None or (answer.status == 201 and answer.body.get("status") == "pending"):
-            return None
-        self.enrolled.add(course_id)
-        if answer.token:
-            self.progress(course_id, answer.token)
+        if self.paid[course_id] and course_id not in self.bought:
+            return self.buy(course_id)
+        # A free course, or a bought one the saga enrolled in (409), or is about to (402).
+        answer = self.call("POST", "/api/enrollments", "POST /api/enrollments", target="write", ok=(201,),
+                           tolerated={409: ("already_enrolled",), 402: ("payment_required",)},
+                           body={"course_id": course_id})
+        if answer is not None and answer.status != 402:
+            self.enrolled.add(course_id)
+            if answer.token:
+                self.progress(course_id, answer.token)
         return None
 
-    def buy(self, course_id: str) -> Answer | None:
+    def buy(self, course_id: str) -> None:
         """Pays with a fresh Idempotency-Key per attempt; a declined card is tried again, as a
-        person would after fixing it (the first attempt declines in --decline-share of cases)."""
+        person would after fixing it (the first attempt declines in --decline-share of cases).
+        The payment's token shows the enrollment the saga makes; without reads, the student
+        confirms it on a later visit with POST /api/enrollments."""
         for attempt in range(PAYMENT_ATTEMPTS):
             body = {"course_id": course_id}
             if attempt == 0 and random.random() < run_options().decline_share:
@@ -88,8 +92,12 @@ class Student(PlatformUser):
                                tolerated={409: ("already_paid", "payment_pending")}, body=body,
                                headers={"Idempotency-Key": self.idempotency_key()})
             if answer is None or answer.status == 409 or answer.body["status"] != "declined":
-                return answer
-        return None
+                break
+        if answer is None or (answer.status == 201 and answer.body["status"] != "succeeded"):
+            return
+        self.bought.add(course_id)
+        if answer.token and self.progress(course_id, answer.token):
+            self.enrolled.add(course_id)
 
     def study(self) -> None:
         """Open the next lesson of a course in progress and mark it done."""
@@ -124,11 +132,12 @@ class Student(PlatformUser):
             return course_id, None
         return course_id, remaining[0]
 
-    def progress(self, course_id: str, token: str | None = None) -> None:
+    def progress(self, course_id: str, token: str | None = None) -> Answer | None:
         page = self.read_back(f"/api/me/courses/{course_id}/progress", "GET /api/me/courses/{id}/progress",
                               token)
         if page is not None and page.body["next_lesson_id"]:
             self.next_lesson[course_id] = page.body["next_lesson_id"]
+        return page
 
     def dashboard(self) -> None:
         """My courses: in progress with the next lesson, and completed ones."""

@@ -22,6 +22,8 @@ class Teacher(PlatformUser):
         super().on_start()
         self.courses: dict[str, str] = {}  # own course id → status
         self.modules: dict[str, str] = {}  # own course id → the module lessons are added to
+        if self.reads:
+            self.my_courses()  # where a teacher lands after signing in
 
     def my_courses(self) -> None:
         """The teacher dashboard: own courses with students, completions, rating and revenue."""
