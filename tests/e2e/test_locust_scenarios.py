@@ -73,19 +73,19 @@ async def naive_url(platform: Platform) -> AsyncIterator[str]:
 
 
 async def run_locust(platform: Platform, naive_url: str, out: Path, scenario: str, accounts: str,
-                     *, users: int = USERS) -> dict[str, dict[str, str]]:
+                     *, users: int = USERS, seconds: int = SECONDS) -> dict[str, dict[str, str]]:
     """Runs one profile headless; returns the CSV statistics by request name."""
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-        "-u", str(users), "-r", str(users), "-t", f"{SECONDS}s", "--stop-timeout", "5",
+        "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--stop-timeout", "5",
         "--csv", str(out / scenario), "--scenario", scenario, "--accounts", accounts,
         "--write-host", str(platform.write.base_url), "--read-host", str(platform.read.base_url),
         "--naive-host", naive_url, "--seed-students", str(STUDENTS), "--seed-teachers", str(TEACHERS),
         "--admin-email", ADMIN[0], "--admin-password", ADMIN[1],
-        "--think-time", "0.1", "--refresh-margin", "27", "--decline-share", "0.5"]
+        "--think-time", "0.1", "--refresh-margin", "27", "--decline-share", "0.25"]
     process = await asyncio.create_subprocess_exec(
         *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=SECONDS + 40)
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=seconds + 40)
     failures = (out / f"{scenario}_failures.csv")
     assert process.returncode == 0, (output.decode()[-3000:],
                                      failures.read_text() if failures.exists() else "")
@@ -160,8 +160,9 @@ async def test_the_write_profile_only_sends_commands_that_take_effect(
 ) -> None:
     await create_admin_account(seeded.settings, email=ADMIN[0], name="Load Admin", password=ADMIN[1])
     since = datetime.now(UTC)
-    # Fewer people: each registration and sign-in hashes a password on the shared test server.
-    rows = await run_locust(seeded, naive_url, tmp_path, "write", "register", users=6)
+    # Fewer people for longer: each registration and sign-in hashes a password on the test
+    # server, and a bought course takes a few steps (pay, confirm, study).
+    rows = await run_locust(seeded, naive_url, tmp_path, "write", "register", users=6, seconds=10)
 
     assert {"POST /api/auth/register", "PATCH /api/admin/users/{id}", "POST /api/lessons/{id}/complete",
             "POST /api/notifications/read-all", "POST /api/courses", "POST /api/courses/{id}/modules",

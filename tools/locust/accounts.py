@@ -18,9 +18,6 @@ from tools.locust.options import RunOptions
 from tools.seed import SEED_PASSWORD, teacher_email
 from tools.seed_learning import student_email
 
-DEMO_PASSWORD = "demo-pass-2026"
-DEMO_STUDENTS = ("student@example.com", "ivan@example.com")
-DEMO_TEACHERS = ("teacher@example.com",)
 REGISTER_PASSWORD = "load-pass-2026"
 
 
@@ -35,11 +32,32 @@ def _cycle(size: int) -> Iterator[int]:
     return (n % size for n in itertools.count(start))
 
 
+def _demo_accounts() -> tuple[str, list[str], list[str]]:
+    """The password, students and verified teachers of `edu up`'s demo data. Imported only when
+    used: apps.seed brings the write side's modules, seconds of start-up for every Locust process."""
+    from apps.seed import DEMO_PASSWORD, STUDENTS, TEACHER
+
+    return DEMO_PASSWORD, [email for email, _, role in STUDENTS if role == "student"], [TEACHER[0]]
+
+
+def admin_account(options: RunOptions) -> Account:
+    """Who verifies registered teachers: --admin-email, else the demo admin."""
+    if options.admin[0]:
+        return Account(*options.admin)
+    from apps.seed import ADMIN, DEMO_PASSWORD
+
+    return Account(ADMIN[0], DEMO_PASSWORD)
+
+
 class AccountPool:
     def __init__(self, options: RunOptions) -> None:
         self.options = options
-        self._students = _cycle(options.seed_students if options.accounts == "seed" else len(DEMO_STUDENTS))
-        self._teachers = _cycle(options.seed_teachers if options.accounts == "seed" else len(DEMO_TEACHERS))
+        self.demo_password, self.demo_students, self.demo_teachers = (
+            _demo_accounts() if options.accounts == "demo" else ("", [], []))
+        self._students = _cycle(options.seed_students if options.accounts == "seed" else
+                                max(len(self.demo_students), 1))
+        self._teachers = _cycle(options.seed_teachers if options.accounts == "seed" else
+                                max(len(self.demo_teachers), 1))
 
     def next(self, role: str) -> Account:
         source = self.options.accounts
@@ -49,8 +67,8 @@ class AccountPool:
             number = next(self._teachers)
             if source == "seed":
                 return Account(teacher_email(number, self.options.seed_run), SEED_PASSWORD)
-            return Account(DEMO_TEACHERS[number], DEMO_PASSWORD)
+            return Account(self.demo_teachers[number], self.demo_password)
         number = next(self._students)
         if source == "seed":
             return Account(student_email(number, self.options.seed_run), SEED_PASSWORD)
-        return Account(DEMO_STUDENTS[number], DEMO_PASSWORD)
+        return Account(self.demo_students[number], self.demo_password)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from locust import FastHttpUser, TaskSet
 from locust.exception import StopUser
 
-from tools.locust.accounts import Account, AccountPool
+from tools.locust.accounts import Account, AccountPool, admin_account
 from tools.locust.options import RunOptions
 
 TOKEN = "X-Consistency-Token"
@@ -151,13 +151,13 @@ class PlatformUser(FastHttpUser):
 
     def verify_teacher(self, teacher_id: str) -> None:
         """A registered teacher may author only once an admin verifies them."""
-        email, password = run_options().admin
-        admin = self.call("POST", "/api/auth/login", "POST /api/auth/login", target="write",
-                          signed=False, body={"email": email, "password": password})
-        if admin is None or self.call(
+        admin = admin_account(run_options())
+        answer = self.call("POST", "/api/auth/login", "POST /api/auth/login", target="write",
+                           signed=False, body={"email": admin.email, "password": admin.password})
+        if answer is None or self.call(
                 "PATCH", f"/api/admin/users/{teacher_id}", "PATCH /api/admin/users/{id}",
                 target="write", signed=False, body={"teacher_verified": True},
-                headers={"Authorization": f"Bearer {admin.body['access_token']}"}) is None:
+                headers={"Authorization": f"Bearer {answer.body['access_token']}"}) is None:
             raise StopUser()
 
     def log_in(self, account: Account) -> bool:

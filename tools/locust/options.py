@@ -20,37 +20,40 @@ LOCAL_WRITE, LOCAL_READ, LOCAL_NAIVE = ("http://127.0.0.1:8001", "http://127.0.0
 
 
 def add_arguments(parser: Any) -> None:
-    """Registers the arguments on Locust's parser (its own add_argument knows the web UI flags)."""
-    parser.add_argument("--scenario", choices=SCENARIOS, default="mix", include_in_web_ui=False,
-                       help="mix (students 70, searchers 20, teachers 10), read (GETs only), "
-                            "write (commands only) or naive (reads of the naive baseline app)")
-    parser.add_argument("--write-host", default="",
-                       help="write API base URL (default: --host, else http://127.0.0.1:8001)")
-    parser.add_argument("--read-host", default="",
-                       help="read API base URL (default: --host, else http://127.0.0.1:8002)")
-    parser.add_argument("--naive-host", default="",
-                       help="naive baseline base URL (default: --host, else http://127.0.0.1:8003)")
-    parser.add_argument("--accounts", choices=ACCOUNT_SOURCES, default="demo",
-                       help="seed: accounts of `edu seed`; demo: those of `edu up`; register: "
-                            "fresh accounts (teachers verified with --admin-email)")
-    parser.add_argument("--seed-run", default="r1", help="which `edu seed` run's accounts (r1, r2, …)")
-    parser.add_argument("--seed-students", type=int, default=40_000,
-                       help="students in that seed run (`edu seed --students`)")
-    parser.add_argument("--seed-teachers", type=int, default=10_000,
-                       help="teachers in that seed run (`edu seed --teachers`)")
-    parser.add_argument("--admin-email", default="admin@example.com",
-                       help="admin who verifies registered teachers (with --accounts register)")
-    parser.add_argument("--admin-password", default="demo-pass-2026", is_secret=True,
-                       help="that admin's password")
-    parser.add_argument("--think-time", type=float, default=1.0,
-                       help="mean pause between a user's tasks, seconds (uniform in ±50%%)")
-    parser.add_argument("--decline-share", type=float, default=0.1,
-                       help="share of first payment attempts made with the mock provider's "
-                            "declining test card (the student then retries)")
-    parser.add_argument("--refresh-margin", type=float, default=60.0,
-                       help="refresh the access token this many seconds before it expires")
-    parser.add_argument("--sample-courses", type=int, default=50,
-                       help="write profile: published courses it learns (unmeasured) at start")
+    """Registers the arguments on Locust's parser (its own add_argument knows the web UI flags);
+    each can also be set as LOCUST_<NAME>, e.g. LOCUST_SCENARIO=read."""
+    def argument(name: str, **options: Any) -> None:
+        parser.add_argument(name, env_var="LOCUST_" + name.lstrip("-").upper().replace("-", "_"), **options)
+
+    argument("--scenario", choices=SCENARIOS, default="mix", include_in_web_ui=False,
+             help="mix (students 70, searchers 20, teachers 10), read (GETs only), "
+                  "write (commands only) or naive (reads of the naive baseline app)")
+    argument("--write-host", default="",
+             help="write API base URL (default: --host, else http://127.0.0.1:8001)")
+    argument("--read-host", default="",
+             help="read API base URL (default: --host, else http://127.0.0.1:8002)")
+    argument("--naive-host", default="",
+             help="naive baseline base URL (default: --host, else http://127.0.0.1:8003)")
+    argument("--accounts", choices=ACCOUNT_SOURCES, default="demo",
+             help="seed: accounts of `edu seed`; demo: those of `edu up`; register: "
+                  "fresh accounts (teachers verified with --admin-email)")
+    argument("--seed-run", default="r1", help="which `edu seed` run's accounts (r1, r2, …)")
+    argument("--seed-students", type=int, default=40_000,
+             help="students in that seed run (`edu seed --students`)")
+    argument("--seed-teachers", type=int, default=10_000,
+             help="teachers in that seed run (`edu seed --teachers`)")
+    argument("--admin-email", default="",
+             help="admin who verifies registered teachers (default: `edu up`'s demo admin)")
+    argument("--admin-password", default="", is_secret=True, help="that admin's password")
+    argument("--think-time", type=float, default=1.0,
+             help="mean pause between a user's tasks, seconds (uniform in ±50%%)")
+    argument("--decline-share", type=float, default=0.1,
+             help="share of first payment attempts made with the mock provider's "
+                  "declining test card (the student then retries)")
+    argument("--refresh-margin", type=float, default=60.0,
+             help="refresh the access token this many seconds before it expires")
+    argument("--sample-courses", type=int, default=50,
+             help="write profile: published courses it learns (unmeasured) at start")
 
 
 @dataclass(frozen=True)
