@@ -46,9 +46,10 @@ def _start(environment: Environment, **_: Any) -> None:
     """Reads the hosts and accounts when a test starts (the web UI may have changed them)."""
     if environment.parsed_options is None:
         return
-    RUN.start(options_from(environment.parsed_options, environment.host))
-    if environment.host is None:
-        environment.host = RUN.options.targets.write if RUN.options else None
+    options = options_from(environment.parsed_options, environment.host)
+    RUN.start(options)
+    if not environment.host:  # Locust needs a host for its users; every URL here is absolute
+        environment.host = options.targets.write
 
 
 # Locust's EventHook.add_listener has no annotations.

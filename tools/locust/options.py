@@ -46,7 +46,7 @@ def add_arguments(parser: Any) -> None:
              help="admin who verifies registered teachers (default: `edu up`'s demo admin)")
     argument("--admin-password", default="", is_secret=True, help="that admin's password")
     argument("--think-time", type=float, default=1.0,
-             help="mean pause between a user's tasks, seconds (uniform in ±50%%)")
+             help="mean pause between a user's tasks in seconds (uniform from half to one and a half times)")
     argument("--decline-share", type=float, default=0.1,
              help="share of first payment attempts made with the mock provider's "
                   "declining test card (the student then retries)")
