@@ -27,6 +27,7 @@ from projectors.rebuild import rebuild
 from read.search.port import create_search_index
 from tests.checks import eventually
 from tests.harness import Platform, running_platform, serve
+from tools.locust.accounts import REGISTER_PASSWORD
 from tools.seed import SEED_PASSWORD, bulk_seed
 from workers.routing import PROJECTIONS
 
@@ -36,7 +37,6 @@ SECONDS = 7
 USERS = 10
 TEACHERS, STUDENTS = 3, 10
 ADMIN = ("load-admin@example.com", "load-admin-pass-1")
-REGISTER_PASSWORD = "load-pass-2026"
 AUTH = {"POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/register",
         "PATCH /api/admin/users/{id}"}
 
