@@ -33,6 +33,7 @@ from read.routers.learning import router as learning_router
 from read.routers.notifications import router as notifications_router
 from read.routers.reviews import router as reviews_router
 from read.routers.users import router as users_router
+from read.search.cache import SearchAnswers
 from read.search.port import SearchIndex, create_search_index
 from read.search.postgres import PostgresSearchIndex
 from read.stores.billing import BillingReadStore
@@ -76,6 +77,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=timed_store(UsersReadStore(redis), "users"),
             catalog=timed_store(CatalogReadStore(redis), "catalog"), search=search,
+            search_answers=SearchAnswers(redis, search, seconds=settings.search_cache_seconds),
             learning=timed_store(LearningReadStore(redis), "learning"),
             notifications=timed_store(NotificationsReadStore(redis), "notifications"),
             reviews=timed_store(ReviewsReadStore(redis), "reviews"),

@@ -7,7 +7,6 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 from common.settings import Settings
 
-
 # How long a request waits for a free pooled connection before it fails (and is answered 503).
 POOL_WAIT_SECONDS = 5
 

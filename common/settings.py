@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     relay_probe_port: int = Field(default=9102, ge=0, le=65535)
 
     consistency_wait_ms: int = Field(default=2000, ge=0, le=10000)
+    # How long a search answer is kept and reused (0: every search asks the index).
+    search_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

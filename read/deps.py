@@ -13,6 +13,7 @@ from common.errors import Forbidden, Unauthorized
 from common.settings import Settings
 from common.tokens import AccessClaims, AccessTokenVerifier
 from read.consistency import parse_token, wait_until_applied
+from read.search.cache import SearchAnswers
 from read.search.port import SearchIndex
 from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
@@ -35,6 +36,7 @@ class ReadResources:
     learning: LearningReadStore
     notifications: NotificationsReadStore
     search: SearchIndex
+    search_answers: SearchAnswers
     reviews: ReviewsReadStore
     billing: BillingReadStore
     teacher: TeacherReadStore
@@ -71,8 +73,13 @@ async def _notifications(request: Request) -> NotificationsReadStore:
     return resources_of(request).notifications
 
 
+async def _search_answers(request: Request) -> SearchAnswers:
+    return resources_of(request).search_answers
+
+
 CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
 Search = Annotated[SearchIndex, Depends(_search)]
+SearchAnswersDep = Annotated[SearchAnswers, Depends(_search_answers)]
 LearningStore = Annotated[LearningReadStore, Depends(_learning)]
 NotificationsStore = Annotated[NotificationsReadStore, Depends(_notifications)]
 
@@ -101,19 +108,21 @@ TeacherStore = Annotated[TeacherReadStore, Depends(_teacher)]
 async def _consistency(
     request: Request,
     token: Annotated[str | None, Header(alias="X-Consistency-Token")] = None,
-) -> None:
-    """Waits for the sender's own change to be projected, or marks the answer stale."""
+) -> bool:
+    """Waits for the sender's own change to be projected, or marks the answer stale. True when
+    the request carried a token (the reader expects its own change: no cached answers)."""
     if token is None:
-        return
+        return False
     resources = resources_of(request)
     fresh = await wait_until_applied(
         resources.redis, parse_token(token), resources.settings.consistency_wait_ms
     )
     # The HTTP plumbing puts this on the answer as X-Consistency, errors included.
     request.state.consistency = "fresh" if fresh else "stale"
+    return True
 
 
-Consistent = Annotated[None, Depends(_consistency)]
+Consistent = Annotated[bool, Depends(_consistency)]
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -53,6 +53,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory,
         projection_job_timeout_seconds=3,
         worker_probe_port=0,
         relay_probe_port=0,
+        # Tests read their own changes right after they settle; tests of the search-answer
+        # cache turn it on themselves.
+        search_cache_seconds=0,
     )
 
 

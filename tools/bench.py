@@ -22,6 +22,7 @@ import asyncio
 import csv
 import json
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -67,6 +68,16 @@ BARE = "bare (constant JSON)"
 PATHS = (BARE, "course page, read API", "course page, naive", "dashboard, read API",
          "dashboard, naive")
 SCENARIOS = ("read", "naive", "write", "mix")
+
+
+# Postgres connections per process (DB_POOL_SIZE, no overflow): the write API's pool, the read
+# API's and the workers' search-database pools, the naive app's pool. With 2 workers and the
+# relay that is about 80, under the server's default max_connections of 100.
+POOLS = {"write": 20, "read": 16, "naive": 20, "bare": 1, "worker": 4}
+
+
+def pooled(env: dict[str, str], process: str) -> dict[str, str]:
+    return {**env, "DB_POOL_SIZE": str(POOLS[process]), "DB_MAX_OVERFLOW": "0"}
 
 
 @dataclass
@@ -263,6 +274,22 @@ async def metrics_probe(url: str) -> bool:
     return any(True for _ in text_string_to_metric_families(text))
 
 
+async def start_platform(env: dict[str, str], args: argparse.Namespace,
+                         servers: dict[str, tuple[psutil.Popen, str]]
+                         ) -> tuple[list[psutil.Popen], list[str]]:
+    """The apps (added to `servers` as they start), the relay and the workers; returns the
+    relay and worker processes and the workers' metrics URLs once those answer."""
+    for name, server in LEARNING_SERVERS.items():
+        servers |= await start_servers(pooled(env, name), args.data_dir, {name: server})
+    processors, worker_metrics = start_processors(pooled(env, "worker"), args.data_dir, args.workers)
+    for url in worker_metrics:
+        for _ in range(100):
+            if await metrics_probe(url):
+                break
+            await asyncio.sleep(0.2)
+    return processors, worker_metrics
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     bench = bench_environment(args.data_dir.resolve(), args.concurrency)
@@ -278,13 +305,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         seed = await prepare(bench, args, rebuild=not kept)
         course_ids = await sample_course_ids(bench.settings)
         learners = await sample_learners(bench.settings, 2000)
-        servers = await start_servers(bench.env, args.data_dir, LEARNING_SERVERS)
-        processors, worker_metrics = start_processors(bench.env, args.data_dir, args.workers)
-        for url in worker_metrics:
-            for _ in range(100):
-                if await metrics_probe(url):
-                    break
-                await asyncio.sleep(0.2)
+        processors, worker_metrics = await start_platform(bench.env, args, servers)
         named: dict[str, list[psutil.Process]] = {
             name: [process] for name, (process, _) in servers.items()}
         named |= {("relay" if n == 0 else f"worker {n}"): [p] for n, p in enumerate(processors)}
@@ -359,8 +380,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # asyncio.run cancels the run, whose cleanup stops every child
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     report = asyncio.run(run(args))
     report["wall_seconds"] = round(time.monotonic() - started)

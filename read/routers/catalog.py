@@ -17,7 +17,7 @@ from read.deps import (
     LearningStore,
     OptionalReader,
     Reader,
-    Search,
+    SearchAnswersDep,
     TeacherStore,
 )
 from read.pagination import Cursor, Limit, next_cursor, offset_from
@@ -61,8 +61,8 @@ def _may_edit(user: UserDoc | None, teacher_id: UUID) -> bool:
 
 @router.get("/courses", response_model=SearchPage)
 async def search_courses(
-    search: Search,
-    _: Consistent,
+    answers: SearchAnswersDep,
+    own_change: Consistent,
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: UUID | None = None,
     level: Literal["beginner", "intermediate", "advanced"] | None = None,
@@ -80,7 +80,9 @@ async def search_courses(
     query = SearchQuery(q=q.strip() or None if q else None, category_id=category, level=level,
                         language=language, price=price, price_min=price_min, price_max=price_max,
                         rating_min=rating_min, sort=sort, limit=limit, offset=offset)
-    result = await search.search(query)  # SearchUnavailable (503) when the backend is down
+    # SearchUnavailable (503) when the backend is down; a reader who sent a consistency token
+    # gets the index's own answer, not a kept one.
+    result = await answers.search(query, fresh=own_change)
     return SearchPage(items=result.items, total=result.total, facets=result.facets,
                       next_cursor=next_cursor(offset, limit, result.total))
 
