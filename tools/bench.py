@@ -198,15 +198,16 @@ def _number(text: str) -> float:
         return float("nan")
 
 
-async def run_profile(scenario: str, hosts: dict[str, str], args: argparse.Namespace,
+async def run_profile(name: str, scenario: str, users: int, hosts: dict[str, str],
+                      args: argparse.Namespace,
                       seed: dict[str, Any], timeline: Timeline, worker_metrics: list[str],
                       out_dir: Path, env: dict[str, str],
                       sampled: dict[str, list[psutil.Process]]) -> ProfileResult:
     """One Locust run, headless, stats reset once every user has started."""
-    prefix = out_dir / f"locust-{scenario}"
+    prefix = out_dir / f"locust-{name}"
     command = [sys.executable, "-m", "locust", "-f", str(ROOT / "tools" / "locust" / "locustfile.py"),
                "--headless", "--only-summary", "--reset-stats", "--loglevel", "WARNING",
-               "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration:.0f}s",
+               "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{args.duration:.0f}s",
                "--csv", str(prefix), "--scenario", scenario, "--accounts", "seed",
                "--seed-students", str(seed.get("students", args.students)),
                "--seed-teachers", str(seed.get("teachers", args.teachers)),
@@ -214,8 +215,8 @@ async def run_profile(scenario: str, hosts: dict[str, str], args: argparse.Names
                "--write-host", hosts["write"], "--read-host", hosts["read"],
                "--naive-host", hosts["naive"], "--host", hosts["read"]]
     before = await lag_buckets(worker_metrics)
-    timeline.mark(f"{scenario} starts")
-    with (out_dir / f"locust-{scenario}.log").open("w") as log:
+    timeline.mark(f"{name} starts")
+    with (out_dir / f"locust-{name}.log").open("w") as log:
         process = psutil.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         sampled["locust"] = [process]
         cpu_before = {name: _cpu_seconds(ps) for name, ps in {**sampled, **_store_groups()}.items()}
@@ -225,28 +226,37 @@ async def run_profile(scenario: str, hosts: dict[str, str], args: argparse.Names
             while process.poll() is None:
                 await asyncio.sleep(5)
                 elapsed = time.monotonic() - begun
-                expected = args.duration + args.users / args.spawn_rate
-                console.print(f"  {scenario:<6} {elapsed:5.0f}s of ~{expected:.0f}s")
+                expected = args.duration + users / args.spawn_rate
+                console.print(f"  {name:<6} {elapsed:5.0f}s of ~{expected:.0f}s")
                 if elapsed > args.duration + 180:
-                    raise SystemExit(f"locust {scenario} overran; see {log.name}")
+                    raise SystemExit(f"locust {name} overran; see {log.name}")
         finally:
             stop_process(process)
     seconds = time.monotonic() - begun
-    timeline.mark(f"{scenario} ends")
+    timeline.mark(f"{name} ends")
     await asyncio.sleep(2)  # the last events of the run get projected
     lag = lag_percentiles(before, await lag_buckets(worker_metrics))
     if not (prefix.parent / f"{prefix.name}_stats.csv").exists():
-        raise SystemExit(f"locust {scenario} wrote no statistics; see {out_dir / f'locust-{scenario}.log'}")
+        raise SystemExit(f"locust {name} wrote no statistics; see {out_dir / f'locust-{name}.log'}")
     groups, total = read_locust_stats(prefix.parent / f"{prefix.name}_stats.csv")
     running = {name: ps for name, ps in {**sampled, **_store_groups()}.items() if name != "locust"}
     cores = {name: round(max(0.0, _cpu_seconds(ps) - cpu_before.get(name, 0.0)) / seconds, 2)
              for name, ps in running.items()}
     # Locust has exited by now: its CPU is what this process's reaped children used meanwhile.
     cores["locust"] = round((_children_cpu() - children_before) / seconds, 2)
-    result = ProfileResult(scenario, args.users, round(seconds, 1), groups, total, lag, cores)
-    console.print(f"  {scenario}: {result.rps:,.0f} rps, {total.get('failures', 0)} failures, "
+    result = ProfileResult(name, users, round(seconds, 1), groups, total, lag, cores)
+    console.print(f"  {name}: {result.rps:,.0f} rps, {total.get('failures', 0)} failures, "
                   f"p99 {total.get('p99_ms')} ms; projection delay {lag}")
     return result
+
+
+def profile_runs(args: argparse.Namespace) -> list[tuple[str, str, int]]:
+    """(name, Locust scenario, users) per run: each chosen scenario at --users, and the mix
+    again at --light-users, a load the machine can keep up with."""
+    runs = [(scenario, scenario, args.users) for scenario in args.scenarios]
+    if "mix" in args.scenarios and args.light_users:
+        runs.append(("mix-light", "mix", args.light_users))
+    return runs
 
 
 async def measure_paths(servers: dict[str, tuple[psutil.Popen, str]], args: argparse.Namespace,
@@ -317,10 +327,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         console.rule("3/3 profiles")
         hosts = {name: servers[name][1] for name in ("write", "read", "naive")}
         profiles = []
-        for scenario in args.scenarios:
+        for name, scenario, users in profile_runs(args):
             await drain_backlog(bench.settings)
-            console.rule(f"profile: {scenario}, {args.users} users for {args.duration:.0f}s")
-            result = await run_profile(scenario, hosts, args, seed, timeline, worker_metrics,
+            console.rule(f"profile: {name}, {users} users for {args.duration:.0f}s")
+            result = await run_profile(name, scenario, users, hosts, args, seed, timeline, worker_metrics,
                                        args.data_dir, bench.env, named)
             profiles.append(asdict(result))
         sampler.cancel()
@@ -362,6 +372,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load.add_argument("--concurrency", type=int, default=32, help="requests in flight per path")
     load.add_argument("--duration", type=float, default=45, help="seconds per Locust profile")
     load.add_argument("--users", type=int, default=150, help="Locust users per profile")
+    load.add_argument("--light-users", type=int, default=15,
+                      help="Locust users of a second, lighter mix run (0: none)")
     load.add_argument("--spawn-rate", type=float, default=50, help="Locust users started per second")
     load.add_argument("--think-time", type=float, default=0.05,
                       help="mean pause between a Locust user's tasks, seconds")
