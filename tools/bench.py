@@ -42,7 +42,6 @@ from tools.bench_catalog import (
     choosers,
     console,
     drive,
-    drop_read_models,
     has_read_models,
     machine_facts,
     report_run,
@@ -60,6 +59,7 @@ from tools.bench_learning import (
     prepare,
     sample_learners,
     start_processors,
+    tear_down,
 )
 
 # The paths phase, in this order; the names are those of tools.bench_catalog's and
@@ -341,13 +341,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         if sampler is not None:
             sampler.cancel()
-        for process in processors:
-            stop_process(process)
-        for process, _ in servers.values():
-            stop_process(process)
-        if not args.keep_read_models:
-            await drop_read_models(bench.settings)
-        bench.stop()
+        await tear_down(bench, servers, processors, keep_read_models=args.keep_read_models)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -307,13 +307,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "machine": await machine_facts(bench.settings), "seed": seed,
                 "load": [asdict(result) for result in results], "steady": steady}
     finally:
-        for process in processors:
-            stop_process(process)
-        for process, _ in servers.values():
-            stop_process(process)
-        if not args.keep_read_models:
-            await drop_read_models(bench.settings)
-        bench.stop()
+        await tear_down(bench, servers, processors, keep_read_models=args.keep_read_models)
+
+
+async def tear_down(bench: BenchEnvironment, servers: dict[str, tuple[psutil.Popen, str]],
+                    processors: list[psutil.Popen], *, keep_read_models: bool) -> None:
+    """Stops what a benchmark started (by pid) and, unless asked to keep them, drops the read
+    models it built."""
+    for process in processors:
+        stop_process(process)
+    for process, _ in servers.values():
+        stop_process(process)
+    if not keep_read_models:
+        await drop_read_models(bench.settings)
+    bench.stop()
 
 
 def targets(report: dict[str, Any]) -> list[list[str]]:
