@@ -334,7 +334,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                        args.data_dir, bench.env, named)
             profiles.append(asdict(result))
         sampler.cancel()
-        return {"command": "edu bench " + " ".join(args.argv),
+        return {"command": " ".join(["edu bench", *args.argv]),
                 "settings": {k: v for k, v in vars(args).items() if k not in ("out", "data_dir", "argv")},
                 "machine": await machine_facts(bench.settings), "seed": seed, "paths": paths,
                 "profiles": profiles, "timeline": asdict(timeline)}
