@@ -22,6 +22,7 @@ from workers.jobs import (
     rebuild_projection,
     retry_pending_payments,
     send_email,
+    stop_rebuilds,
 )
 from workers.metrics import DEAD_LETTERS, PROJECTION_LAST_APPLIED
 from workers.routing import PROJECTIONS
@@ -64,6 +65,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
             await ctx["probe"].start()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        await stop_rebuilds(ctx)
         if "probe" in ctx:
             await ctx["probe"].stop()
         await ctx["search"].close()
@@ -75,11 +77,16 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
             func(project_event, name=PROJECT_JOB, max_tries=arq_tries, timeout=timeout),
             func(send_email, name=EMAIL_JOB, max_tries=arq_tries, timeout=timeout),
             func(react_to_event, name=REACT_JOB, max_tries=arq_tries, timeout=timeout),
-            # A rebuild runs once; an operator starts it again if it fails.
-            func(rebuild_projection, name=REBUILD_JOB, max_tries=1, timeout=3600),
+            # Starts a rebuild task and returns: every job keeps the short timeout, so arq's
+            # in-progress markers (kept for the longest timeout) expire soon after a crash. A
+            # rebuild runs once; an operator starts it again if it fails.
+            func(rebuild_projection, name=REBUILD_JOB, max_tries=1, timeout=timeout),
         ],
+        # The same short timeout: arq keeps a killed worker's in-progress markers for the longest
+        # timeout of any function, the cron's included. Payments not asked about when it runs
+        # out are asked 15 s later (each answer is committed on its own).
         cron_jobs=[cron(retry_pending_payments, name=RETRY_PAYMENTS_JOB, second={0, 15, 30, 45},
-                        timeout=300, unique=True)],
+                        timeout=timeout, unique=True)],
         queue_name=settings.arq_queue_name,
         redis_settings=arq_settings(settings),
         on_startup=startup,

@@ -210,18 +210,49 @@ async def send_email(ctx: Context, body: dict[str, Any]) -> str:
 
 
 async def rebuild_projection(ctx: Context, name: str) -> str:
-    """Rebuilds one projection (or all) on an operator's request from the ops API."""
-    from projectors.rebuild import rebuild
+    """Starts a rebuild of one projection (or all) on an operator's request from the ops API.
+
+    The rebuild runs as a task of this worker, not inside the job: arq keeps every job's
+    in-progress marker for the longest job timeout of the worker, so a rebuild-sized timeout
+    (an hour) would leave a killed worker's projection jobs untouched for an hour. Progress is
+    published as the rebuild goes (`edu:proj:rebuild:<name>`, the rebuild metrics); a worker that
+    stops cancels it, which abandons the new generation; the operator starts it again.
+    """
     from workers.routing import PROJECTIONS
 
     names = [n for n in (list(PROJECTIONS) if name == "all" else [name]) if n in PROJECTIONS]
-    results = []
+    running: set[asyncio.Task[None]] = ctx.setdefault("rebuilds", set())
+    task = asyncio.create_task(_rebuild(ctx, names), name=f"rebuild {name}")
+    running.add(task)
+    task.add_done_callback(running.discard)
+    return f"started: {', '.join(names)}"
+
+
+async def _rebuild(ctx: Context, names: list[str]) -> None:
+    from projectors.rebuild import rebuild
+    from workers.routing import PROJECTIONS
+
     for projection in names:
         REBUILD_PROGRESS.labels(projection).set(0)
-        results.append(await rebuild(PROJECTIONS[projection], stores_of(ctx),
-                                     progress=_rebuild_metrics(projection)))
+        try:
+            result = await rebuild(PROJECTIONS[projection], stores_of(ctx),
+                                   progress=_rebuild_metrics(projection))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("rebuild of %s failed", projection)
+            continue
         REBUILD_PROGRESS.labels(projection).set(1)
-    return ", ".join(f"{r.projection}: {r.documents} documents in {r.seconds:.1f}s" for r in results)
+        log.info("rebuilt %s: %d documents in %.1fs", result.projection, result.documents,
+                 result.seconds)
+
+
+async def stop_rebuilds(ctx: Context) -> None:
+    """Cancels the rebuilds this worker runs (each abandons its new generation) and waits."""
+    running: set[asyncio.Task[None]] = ctx.get("rebuilds", set())
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 def _rebuild_metrics(projection: str) -> Callable[[int, int], None]:
