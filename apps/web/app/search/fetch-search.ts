@@ -1,0 +1,39 @@
+import { PAGE_SIZE } from "@/lib/search-params";
+import type { ApiErrorBody, SearchResult } from "@/lib/types";
+
+export class SearchError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SearchError";
+  }
+}
+
+function explain(status: number, body: Partial<ApiErrorBody> | null): string {
+  if (status === 503) return "Search is briefly unavailable. Please try again in a moment.";
+  if (status === 429) return "Too many searches at once. Please wait a moment.";
+  if (status === 422) return body?.error?.message ?? "Some filter values are not valid.";
+  return body?.error?.message ?? `The search failed (HTTP ${status}).`;
+}
+
+/** One page of results through this app's /api proxy (the read API answers GETs). */
+export async function fetchSearchPage(
+  query: string,
+  cursor: string | null,
+  signal: AbortSignal,
+): Promise<SearchResult> {
+  const params = new URLSearchParams(query);
+  params.set("limit", String(PAGE_SIZE));
+  if (cursor) params.set("cursor", cursor);
+  const response = await fetch(`/api/courses?${params.toString()}`, {
+    signal,
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as Partial<ApiErrorBody> | null;
+    throw new SearchError(response.status, explain(response.status, body));
+  }
+  return (await response.json()) as SearchResult;
+}
