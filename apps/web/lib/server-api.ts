@@ -58,7 +58,8 @@ export const getCourse = cache(async (id: string): Promise<CoursePage | null> =>
   try {
     return await getJson<CoursePage>(`/api/courses/${encodeURIComponent(id)}`);
   } catch (error) {
-    if (error instanceof ReadApiError && error.status === 404) return null;
+    // 422: the id is not a UUID, so no course can have it.
+    if (error instanceof ReadApiError && (error.status === 404 || error.status === 422)) return null;
     throw error;
   }
 });

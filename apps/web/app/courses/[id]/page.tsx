@@ -34,7 +34,7 @@ function summary(course: CoursePage): string {
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const course = await getCourse((await params).id);
-  if (!course) return { title: "Course not found" };
+  if (!course) notFound();
   const description = summary(course);
   return {
     title: course.title,
