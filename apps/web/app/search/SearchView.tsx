@@ -3,7 +3,7 @@
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { startTransition, useEffect, useMemo, useOptimistic, useRef, useState } from "react";
 
 import { CourseCard, CourseGrid } from "@/components/CourseCard";
 import {
@@ -33,10 +33,16 @@ export function SearchView({ categories }: { categories: { id: string; name: str
   const typedQuery = useRef(filters.q);
   const [filtersOpen, setFiltersOpen] = useState(false);
 
+  // Controls show a choice at once, while the navigation to its URL is still under way.
+  const [shownFilters, showFilters] = useOptimistic(filters);
+
   function navigate(changes: Partial<Filters>, mode: "push" | "replace") {
-    const next = filtersToQuery({ ...filters, ...changes });
-    const href = next ? `/search?${next}` : "/search";
-    router[mode](href, { scroll: false });
+    const nextFilters = { ...filters, ...changes };
+    const next = filtersToQuery(nextFilters);
+    startTransition(() => {
+      showFilters(nextFilters);
+      router[mode](next ? `/search?${next}` : "/search", { scroll: false });
+    });
   }
 
   // A query that did not come from the box (back/forward, a link) is shown in it.
@@ -111,7 +117,7 @@ export function SearchView({ categories }: { categories: { id: string; name: str
           >
             <FacetFilters
               key={`${filters.price_min}|${filters.price_max}`}
-              filters={filters}
+              filters={shownFilters}
               facets={firstPage?.facets}
               categoryNames={categoryNames}
               onChange={(changes) => navigate(changes, "push")}
@@ -134,7 +140,7 @@ export function SearchView({ categories }: { categories: { id: string; name: str
               </label>
               <select
                 id="search-sort"
-                value={filters.sort || "relevance"}
+                value={shownFilters.sort || "relevance"}
                 onChange={(event) =>
                   navigate(
                     { sort: event.target.value === "relevance" ? "" : event.target.value },
