@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect } from "react";
+import { useRouter } from "next/navigation";
+import { startTransition, useEffect } from "react";
 
 export default function ErrorPage({
   error,
@@ -9,6 +10,7 @@ export default function ErrorPage({
   error: Error & { digest?: string };
   reset: () => void;
 }) {
+  const router = useRouter();
   useEffect(() => {
     console.error(error);
   }, [error]);
@@ -21,7 +23,13 @@ export default function ErrorPage({
       </p>
       <button
         type="button"
-        onClick={reset}
+        onClick={() =>
+          // The failure was in a server component: render it again on the server, then here.
+          startTransition(() => {
+            router.refresh();
+            reset();
+          })
+        }
         className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700"
       >
         Try again

@@ -15,7 +15,7 @@ import {
 } from "@/lib/search-params";
 
 import { FacetFilters } from "./FacetFilters";
-import { fetchSearchPage } from "./fetch-search";
+import { fetchSearchPage, retrySearch } from "./fetch-search";
 
 const TYPING_DELAY_MS = 250;
 
@@ -71,6 +71,7 @@ export function SearchView({ categories }: { categories: { id: string; name: str
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor,
     placeholderData: keepPreviousData,
+    retry: retrySearch,
   });
 
   const firstPage = results.data?.pages[0];

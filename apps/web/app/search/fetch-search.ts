@@ -14,7 +14,12 @@ export class SearchError extends Error {
 function explain(status: number, body: Partial<ApiErrorBody> | null): string {
   if (status === 503) return "Search is briefly unavailable. Please try again in a moment.";
   if (status === 429) return "Too many searches at once. Please wait a moment.";
-  if (status === 422) return body?.error?.message ?? "Some filter values are not valid.";
+  if (status === 422) {
+    const fields = Object.keys(body?.error?.fields ?? {});
+    return fields.length > 0
+      ? `Some filter values are not valid: ${fields.join(", ")}.`
+      : "Some filter values are not valid.";
+  }
   return body?.error?.message ?? `The search failed (HTTP ${status}).`;
 }
 
@@ -36,4 +41,10 @@ export async function fetchSearchPage(
     throw new SearchError(response.status, explain(response.status, body));
   }
   return (await response.json()) as SearchResult;
+}
+
+/** Only failures that may pass on their own are retried: network errors and 5xx answers. */
+export function retrySearch(failures: number, error: Error): boolean {
+  if (error instanceof SearchError && error.status < 500) return false;
+  return failures < 2;
 }
