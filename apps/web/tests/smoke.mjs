@@ -146,7 +146,7 @@ async function main() {
       context.setDefaultTimeout(TIMEOUT_MS);
       const page = await context.newPage();
       const pageErrors = [];
-      page.on("pageerror", (error) => pageErrors.push(error.message));
+      page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
       await home(page, name);
       const firstResult = await searchWithTypo(page, name, isMobile);
       await coursePage(page, name, firstResult);
