@@ -12,5 +12,12 @@ echo "== mypy"
 uv run mypy
 echo "== import boundaries"
 uv run lint-imports
+if command -v npm >/dev/null 2>&1; then
+  echo "== web app (apps/web): npm ci, typecheck, lint"
+  (cd apps/web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck \
+     && npm run --silent lint)
+else
+  echo "== web app skipped: npm is not installed (Node.js 20+ is needed for apps/web)"
+fi
 echo "== pytest"
 uv run pytest "$@"
