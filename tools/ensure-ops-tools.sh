@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
-# Makes promtool (from Debian's prometheus package, unpacked, no service installed), nginx (for
-# the gateway tests, unpacked the same way) and
-# docker-compose (Debian's package) available for the deploy checks. Source it: it prepends the
-# unpacked tools to PATH. Needs apt access the first time; later runs reuse .cache/ops-tools.
+# Makes the deploy checks' tools available: promtool (Debian's prometheus package) and nginx (for
+# the gateway tests), both unpacked into .cache/ops-tools with no service installed, and
+# docker-compose (Debian's package, installed). Source it: it prepends the unpacked tools to PATH.
+# Needs apt access the first time; later runs reuse .cache/ops-tools.
 set -euo pipefail
 _ops_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.cache/ops-tools"
-if ! command -v promtool >/dev/null 2>&1 && [ ! -x "$_ops_root/usr/bin/promtool" ]; then
-  echo "== fetching promtool (Debian package prometheus, unpacked into .cache/ops-tools)"
+
+# _ops_unpack PACKAGE PATH-OF-THE-BINARY-INSIDE-IT: fetches and unpacks the package unless the
+# binary is already on PATH or unpacked.
+_ops_unpack() {
+  if command -v "$(basename "$2")" >/dev/null 2>&1 || [ -x "$_ops_root/$2" ]; then
+    return 0
+  fi
+  echo "== fetching $(basename "$2") (Debian package $1, unpacked into .cache/ops-tools)"
   mkdir -p "$_ops_root/deb"
-  (cd "$_ops_root/deb" && apt-get download prometheus >/dev/null 2>&1 || {
-     apt-get update -qq >/dev/null 2>&1 && apt-get download prometheus >/dev/null; })
-  dpkg -x "$_ops_root"/deb/prometheus_*.deb "$_ops_root"
+  (cd "$_ops_root/deb" && apt-get download "$1" >/dev/null 2>&1 || {
+     apt-get update -qq >/dev/null 2>&1 && apt-get download "$1" >/dev/null; })
+  dpkg -x "$_ops_root"/deb/"$1"_*.deb "$_ops_root"
   rm -rf "$_ops_root/deb"
-fi
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x "$_ops_root/usr/sbin/nginx" ]; then
-  echo "== fetching nginx (Debian package nginx, unpacked into .cache/ops-tools) for the gateway tests"
-  mkdir -p "$_ops_root/deb"
-  (cd "$_ops_root/deb" && apt-get download nginx >/dev/null 2>&1 || {
-     apt-get update -qq >/dev/null 2>&1 && apt-get download nginx >/dev/null; })
-  dpkg -x "$_ops_root"/deb/nginx_*.deb "$_ops_root"
-  rm -rf "$_ops_root/deb"
-fi
+}
+_ops_unpack prometheus usr/bin/promtool
+_ops_unpack nginx usr/sbin/nginx
 if [ -x "$_ops_root/usr/bin/promtool" ]; then
   export PATH="$_ops_root/usr/bin:$PATH"
 fi
