@@ -61,10 +61,6 @@ async def _catalog(request: Request) -> CatalogReadStore:
     return resources_of(request).catalog
 
 
-async def _search(request: Request) -> SearchIndex:
-    return resources_of(request).search
-
-
 async def _learning(request: Request) -> LearningReadStore:
     return resources_of(request).learning
 
@@ -78,7 +74,6 @@ async def _search_answers(request: Request) -> SearchAnswers:
 
 
 CatalogStore = Annotated[CatalogReadStore, Depends(_catalog)]
-Search = Annotated[SearchIndex, Depends(_search)]
 SearchAnswersDep = Annotated[SearchAnswers, Depends(_search_answers)]
 LearningStore = Annotated[LearningReadStore, Depends(_learning)]
 NotificationsStore = Annotated[NotificationsReadStore, Depends(_notifications)]

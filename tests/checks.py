@@ -76,6 +76,18 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], failure: str) -> 
     raise AssertionError(failure)
 
 
+async def rebuild_done(admin: Actor, projection: str) -> dict[str, dict[str, Any]]:
+    """Waits until the projection's last rebuild (one an admin started over HTTP) says `done`;
+    returns every projection's status (`GET /api/ops/projections`)."""
+    admin.last_token = None  # the status read waits for nothing
+
+    async def statuses() -> dict[str, dict[str, Any]] | None:
+        found = {s["name"]: s for s in (await admin.read("/api/ops/projections")).json()}
+        return found if found[projection]["rebuild"].get("state") == "done" else None
+
+    return await eventually(statuses, f"the rebuild of {projection} never finished")
+
+
 async def course_facts_in_learning(engine: AsyncEngine, course_id: str, *, version: int
                                    ) -> dict[str, Any]:
     """Learning's copy of a course's facts once it has reached `version` (the reaction runs in the

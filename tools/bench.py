@@ -30,19 +30,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
-from prometheus_client.parser import text_string_to_metric_families
 
 from tools import bench_report
 from tools.bench_catalog import (
-    BENCH_DATABASE,
     ROOT,
     bench_environment,
     choosers,
     console,
+    cpu_seconds,
     drive,
     has_read_models,
+    is_store,
     machine_facts,
     report_run,
     sample_course_ids,
@@ -95,25 +94,16 @@ class Timeline:
 
 
 def _store_groups() -> dict[str, list[psutil.Process]]:
+    """The benchmark's data stores (see `is_store`), by kind."""
     groups: dict[str, list[psutil.Process]] = {"redis": [], "postgres": []}
     for process in psutil.process_iter(["name", "cmdline"]):
-        name = process.info["name"] or ""
-        if name.startswith("redis-server"):
-            groups["redis"].append(process)
-        elif name.startswith("postgres") and BENCH_DATABASE in " ".join(process.info["cmdline"] or ()):
-            groups["postgres"].append(process)
+        if is_store(process):
+            groups["redis" if process.info["name"].startswith("redis") else "postgres"].append(process)
     return groups
 
 
 def _cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            continue
-    return total
+    return sum(cpu_seconds(process) for process in processes)
 
 
 def _children_cpu() -> float:
@@ -274,30 +264,14 @@ async def measure_paths(servers: dict[str, tuple[psutil.Popen, str]], args: argp
     return results
 
 
-async def metrics_probe(url: str) -> bool:
-    """Whether a worker's metrics endpoint answers (it starts a moment after the process)."""
-    async with httpx.AsyncClient(timeout=2) as client:
-        try:
-            text = (await client.get(url)).text
-        except httpx.TransportError:
-            return False
-    return any(True for _ in text_string_to_metric_families(text))
-
-
 async def start_platform(env: dict[str, str], args: argparse.Namespace,
                          servers: dict[str, tuple[psutil.Popen, str]]
                          ) -> tuple[list[psutil.Popen], list[str]]:
     """The apps (added to `servers` as they start), the relay and the workers; returns the
-    relay and worker processes and the workers' metrics URLs once those answer."""
+    relay and worker processes and the workers' metrics URLs (`lag_buckets` waits for them)."""
     for name, server in LEARNING_SERVERS.items():
         servers |= await start_servers(pooled(env, name), args.data_dir, {name: server})
-    processors, worker_metrics = start_processors(pooled(env, "worker"), args.data_dir, args.workers)
-    for url in worker_metrics:
-        for _ in range(100):
-            if await metrics_probe(url):
-                break
-            await asyncio.sleep(0.2)
-    return processors, worker_metrics
+    return start_processors(pooled(env, "worker"), args.data_dir, args.workers)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -351,7 +351,8 @@ class LoadResult:
 
 
 
-def _cpu(process: psutil.Process) -> float:
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU so far (0 for a process that is gone)."""
     try:
         times = process.cpu_times()
     except psutil.Error:
@@ -359,7 +360,7 @@ def _cpu(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
-def _is_store(process: psutil.Process) -> bool:
+def is_store(process: psutil.Process) -> bool:
     """Redis, or a Postgres backend serving a benchmark database (its title names the database)."""
     name = process.info["name"] or ""
     return name.startswith("redis-server") or (
@@ -372,9 +373,9 @@ def cpu_snapshot(server: psutil.Process) -> dict[str, dict[int, float]]:
     Redis counts whole (other work on that server counts too). Backends that exit during a run
     are missed, which is why the apps' pools are sized to the concurrency (see `env`).
     """
-    stores = [p for p in psutil.process_iter(["name", "cmdline"]) if _is_store(p)]
+    stores = [p for p in psutil.process_iter(["name", "cmdline"]) if is_store(p)]
     groups = {"app": [server], "stores": stores, "client": [psutil.Process()]}
-    return {group: {p.pid: _cpu(p) for p in processes} for group, processes in groups.items()}
+    return {group: {p.pid: cpu_seconds(p) for p in processes} for group, processes in groups.items()}
 
 
 def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]

@@ -237,9 +237,7 @@ async def _rebuild(ctx: Context, names: list[str]) -> None:
         try:
             result = await rebuild(PROJECTIONS[projection], stores_of(ctx),
                                    progress=_rebuild_metrics(projection))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
+        except Exception:  # not a cancellation: that stops the task
             log.exception("rebuild of %s failed", projection)
             continue
         REBUILD_PROGRESS.labels(projection).set(1)

@@ -26,6 +26,7 @@ from apps.resources import create_queue
 from common.net import free_port
 from common.settings import Settings
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
+from tests.checks import rebuild_done
 from tests.harness import MailSink, Platform
 from workers.constants import PROJECT_JOB
 
@@ -203,12 +204,7 @@ async def test_every_process_serves_metrics_that_pass_promtool_and_add_up_across
                 found = await student.read("/api/courses", q="observability")
                 assert found.json()["total"] == 1
             await admin.command("POST", "/api/ops/projections/courses/rebuild", expect=202)
-            admin.last_token = None
-            for _ in range(100):
-                statuses = {s["name"]: s for s in (await admin.read("/api/ops/projections")).json()}
-                if statuses["courses"]["rebuild"].get("state") == "done":
-                    break
-                await asyncio.sleep(0.1)
+            await rebuild_done(admin, "courses")
         await enqueue_poison_job(settings)
         for _ in range(100):
             worker_now, _ = await scrape(f"{urls['worker']}/metrics")

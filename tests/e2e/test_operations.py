@@ -14,6 +14,7 @@ from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
 from read.stores.documents import DocumentSpace
 from tests.actors import admin_of, publish_course, sign_up, verified_teacher
+from tests.checks import rebuild_done
 from tests.harness import Platform, edu
 from tools.seed import bulk_seed
 from workers.routing import PROJECTIONS
@@ -33,14 +34,8 @@ async def test_admin_rebuilds_over_http_and_watches_progress(platform: Platform)
 
     started = await admin.command("POST", "/api/ops/projections/courses/rebuild", expect=202)
     assert started.json()["projection"] == "courses"
-    admin.last_token = None
-    for _ in range(100):
-        statuses = {s["name"]: s for s in (await admin.read("/api/ops/projections")).json()}
-        if statuses["courses"]["rebuild"].get("state") == "done":
-            break
-        await asyncio.sleep(0.1)
+    statuses = await rebuild_done(admin, "courses")
     courses = statuses["courses"]
-    assert courses["rebuild"]["state"] == "done"
     assert courses["rebuild"]["done"] == courses["rebuild"]["total"] == "1"
     assert set(statuses) == set(PROJECTIONS)
     assert (await student.read(f"/api/courses/{course_id}")).json()["title"] == "Operations 101"

@@ -55,6 +55,37 @@ function FacetGroup({
 }
 
 /** Facet values with counts, most frequent first; the selected value stays listed even at zero. */
+function PriceInput({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="flex-1">
+      <label htmlFor={id} className="block text-xs text-slate-600">
+        {label}
+      </label>
+      <input
+        id={id}
+        type="number"
+        inputMode="decimal"
+        min={0}
+        max={100000}
+        step="0.01"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        className="w-full rounded border border-slate-300 px-2 py-1 text-sm"
+      />
+    </div>
+  );
+}
+
 function facetOptions(
   counts: FacetCounts | undefined,
   selected: string,
@@ -131,38 +162,8 @@ export function FacetFilters({
       <form onSubmit={applyPrice} className="space-y-2" aria-label="Price range">
         <p className="text-sm font-semibold">Price range</p>
         <div className="flex items-end gap-2">
-          <div className="flex-1">
-            <label htmlFor="price-min" className="block text-xs text-slate-600">
-              Min
-            </label>
-            <input
-              id="price-min"
-              type="number"
-              inputMode="decimal"
-              min={0}
-              max={100000}
-              step="0.01"
-              value={priceMin}
-              onChange={(event) => setPriceMin(event.target.value)}
-              className="w-full rounded border border-slate-300 px-2 py-1 text-sm"
-            />
-          </div>
-          <div className="flex-1">
-            <label htmlFor="price-max" className="block text-xs text-slate-600">
-              Max
-            </label>
-            <input
-              id="price-max"
-              type="number"
-              inputMode="decimal"
-              min={0}
-              max={100000}
-              step="0.01"
-              value={priceMax}
-              onChange={(event) => setPriceMax(event.target.value)}
-              className="w-full rounded border border-slate-300 px-2 py-1 text-sm"
-            />
-          </div>
+          <PriceInput id="price-min" label="Min" value={priceMin} onChange={setPriceMin} />
+          <PriceInput id="price-max" label="Max" value={priceMax} onChange={setPriceMax} />
           <button
             type="submit"
             className="rounded border border-slate-300 bg-white px-3 py-1 text-sm hover:border-brand-600"
