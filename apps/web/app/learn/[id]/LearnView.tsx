@@ -169,7 +169,9 @@ export function LearnView({
         {lesson.data ? (
           <>
             <header className="space-y-1">
-              <h1 className="text-2xl font-bold">{lesson.data.title}</h1>
+              <h1 className="text-2xl font-bold" data-testid="lesson-title">
+                {lesson.data.title}
+              </h1>
               <p className="text-sm text-slate-500">{formatDuration(lesson.data.duration_minutes)}</p>
             </header>
             {lesson.data.video_url ? <Video url={lesson.data.video_url} /> : null}
