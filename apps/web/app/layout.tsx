@@ -29,13 +29,13 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <header className="border-b border-slate-200 bg-white">
           <nav
             aria-label="Main"
-            className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-4 py-3"
+            className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3"
           >
             <Link href="/" className="text-lg font-bold text-brand-700">
               EduPlatform
             </Link>
             <ul className="flex flex-wrap items-center justify-end gap-x-4 gap-y-2 text-sm font-medium">
-              <li>
+              <li className="hidden sm:list-item">
                 <Link href="/" className="hover:text-brand-700">
                   Home
                 </Link>

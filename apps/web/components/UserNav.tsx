@@ -76,8 +76,9 @@ export function UserNav() {
         <Bell />
       </li>
       <li className="flex items-center gap-2">
-        <span className="hidden max-w-40 truncate text-slate-600 md:inline" data-testid="who">
-          {me ? `${me.name} (${me.role})` : ""}
+        <span className="hidden max-w-56 truncate text-slate-600 md:inline" data-testid="who">
+          {me ? me.name : ""}
+          {me ? <span className="ml-1 text-xs text-slate-400">{me.role}</span> : null}
         </span>
         <button
           type="button"

@@ -172,6 +172,8 @@ async function studyEveryLesson(page) {
   await page.getByRole("button", { name: "← Previous" }).click();
   await heading.filter({ hasText: "Cleaning data" }).waitFor();
   check(true, "previous goes back a lesson");
+  await page.getByRole("button", { name: "Next →" }).click();
+  await heading.filter({ hasText: "Plotting" }).waitFor();
 }
 
 async function completionNotification(page) {
@@ -229,7 +231,7 @@ async function payments(page) {
 const PAGES = [
   ["home", "/", () => "main h1"],
   ["search", "/search?q=python", () => "main article"],
-  ["course", `/courses/${PAID}`, () => '[data-testid="review"]'],
+  ["course", `/courses/${PAID}`, () => 'form[aria-label="Edit your review"]'],
   ["checkout", `/checkout/${PAID}`, () => "main form"],
   ["learn", `/learn/${PAID}`, () => '[data-testid="lesson-title"]'],
   ["dashboard", "/dashboard", () => '[data-testid="dashboard-course"]'],
@@ -239,21 +241,35 @@ const PAGES = [
   ["register", "/register", () => "main form"],
 ];
 
-async function screenshots(page) {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  for (const [width, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
-    await page.setViewportSize(viewport);
-    for (const [name, path, ready] of PAGES) {
-      await page.goto(`${WEB_URL}${path}`);
-      await page.locator(ready()).first().waitFor();
-      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true, animations: "disabled" });
-    }
+async function shootAll(page, width) {
+  for (const [name, path, ready] of PAGES) {
+    await page.goto(`${WEB_URL}${path}`);
+    await page.locator(ready()).first().waitFor();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true, animations: "disabled" });
   }
+}
+
+/** Screenshots at desktop width, then in a phone context holding the same session (the cookie
+ * rotates there, so the journey goes on in the phone context). */
+async function screenshots(browser, context, page, watch) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await shootAll(page, "desktop");
+  const phone = await browser.newContext({
+    viewport: PHONE,
+    isMobile: true,
+    hasTouch: true,
+    storageState: await context.storageState(),
+  });
+  phone.setDefaultTimeout(TIMEOUT_MS);
+  await context.close();
+  const phonePage = await phone.newPage();
+  watch(phonePage);
+  await shootAll(phonePage, "phone");
   check(true, `screenshots of ${PAGES.length} pages at 1280 and 390 px in ${SCREENSHOT_DIR}`);
+  return phonePage;
 }
 
 async function logOut(page) {
-  await page.setViewportSize(DESKTOP);
   await page.goto(`${WEB_URL}/dashboard`);
   await page.getByRole("button", { name: "Log out" }).click();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Log in" }).waitFor();
@@ -326,9 +342,12 @@ async function main() {
   try {
     const context = await browser.newContext({ viewport: DESKTOP });
     context.setDefaultTimeout(TIMEOUT_MS);
+    const watch = (page) => {
+      page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      page.on("dialog", (dialog) => void dialog.dismiss());
+    };
     const page = await context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on("dialog", (dialog) => void dialog.dismiss());
+    watch(page);
 
     await register(page);
     await verifyEmail(page);
@@ -340,8 +359,8 @@ async function main() {
     await dashboard(page);
     await review(page);
     await payments(page);
-    await screenshots(page);
-    await logOut(page);
+    const phonePage = await screenshots(browser, context, page, watch);
+    await logOut(phonePage);
     check(pageErrors.length === 0, `no script error in any page ${pageErrors.join("; ")}`);
   } finally {
     await browser.close().catch(() => {});
