@@ -1,7 +1,7 @@
-"""The student's journey in a real browser: headless Chromium (playwright-core, Debian's package)
-drives the built web app (`next start`), which talks to the real platform — both APIs over HTTP,
-relay, worker, SMTP sink. The browser script is apps/web/tests/journey.mjs; it asks this test for
-the mailed verification link over its stdin/stdout."""
+"""The student's journey, then a teacher's, in a real browser: headless Chromium (playwright-core,
+Debian's package) drives the built web app (`next start`), which talks to the real platform — both
+APIs over HTTP, relay, worker, SMTP sink. The browser script is apps/web/tests/journey.mjs; it
+asks this test for the mailed verification link over its stdin/stdout."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ SERVER_START_TIMEOUT = 60
 JOURNEY_TIMEOUT = 300
 MAIL_TIMEOUT = 20
 STUDENT = {"email": "maria@example.com", "password": "correct-horse-1", "name": "Maria Student"}
+# tests.actors.sign_up's password
+TEACHER = {"email": "teacher@example.com", "password": "correct-horse-1", "name": "Tom Teacher"}
 PAID_TITLE = "Python for Data Analysis"
 
 
@@ -54,7 +56,7 @@ async def seed_courses(platform: Platform) -> dict[str, str]:
     """A verified teacher's published courses: a paid Python course with three lessons, a free
     Python course and a course on something else."""
     admin = await admin_of(platform)
-    teacher = await verified_teacher(platform, admin, "teacher@example.com", "Tom Teacher")
+    teacher = await verified_teacher(platform, admin, TEACHER["email"], TEACHER["name"])
     category = await admin.command("POST", "/api/categories", json={"name": "Programming"},
                                    expect=201)
     paid = await course(teacher, PAID_TITLE, category=category.json()["id"], price="49.90",
@@ -120,7 +122,7 @@ async def answer_requests(platform: Platform, journey: asyncio.subprocess.Proces
     return log
 
 
-async def test_student_journey_in_the_browser(web_build: None, settings: Settings,
+async def test_student_and_teacher_journeys_in_the_browser(web_build: None, settings: Settings,
                                               engine: AsyncEngine, redis: Redis,
                                               tmp_path: Path) -> None:
     web_port = free_port()
@@ -141,7 +143,7 @@ async def test_student_journey_in_the_browser(web_build: None, settings: Setting
             browser_pids: list[int] = []
             journey_env = {**os.environ, "WEB_URL": web_url, "CHROMIUM_PATH": CHROMIUM,
                            "SCREENSHOT_DIR": str(screenshots), "PAID_COURSE_ID": courses["paid"],
-                           "STUDENT": json.dumps(STUDENT)}
+                           "STUDENT": json.dumps(STUDENT), "TEACHER": json.dumps(TEACHER)}
             try:
                 async with started(["node", "tests/journey.mjs"], cwd=WEB_DIR, env=journey_env,
                                    log=journey_log, stdin=asyncio.subprocess.PIPE,
@@ -158,7 +160,8 @@ async def test_student_journey_in_the_browser(web_build: None, settings: Setting
 
         await the_platform_saw_it(platform, courses["paid"])
     shots = sorted(p.name for p in screenshots.glob("*.png"))
-    for page in ("home", "search", "course", "checkout", "learn", "dashboard", "notifications"):
+    for page in ("home", "search", "course", "checkout", "learn", "dashboard", "notifications",
+                 "studio"):
         assert {f"{page}-desktop.png", f"{page}-phone.png"} <= set(shots), shots
 
 
@@ -178,3 +181,6 @@ async def the_platform_saw_it(platform: Platform, paid: str) -> None:
     assert sorted(p["status"] for p in payments) == ["declined", "succeeded"]
     reviews = (await read.get(f"/api/courses/{paid}/reviews")).json()["items"]
     assert [(r["author_name"], r["rating"]) for r in reviews] == [(STUDENT["name"], 4)]
+    found = (await read.get("/api/courses", params={"q": "rust"})).json()["items"]
+    assert [(c["title"], c["teacher_name"], c["lessons_count"]) for c in found] == [
+        ("Rust for Beginners", TEACHER["name"], 1)]

@@ -62,6 +62,13 @@ export function UserNav() {
   }
   return (
     <>
+      {me?.role === "teacher" ? (
+        <li>
+          <Link href="/studio" className="hover:text-brand-700">
+            Studio
+          </Link>
+        </li>
+      ) : null}
       <li>
         <Link href="/dashboard" className="hover:text-brand-700">
           My learning

@@ -27,6 +27,12 @@ function consistencyToken(): string | null {
   return null;
 }
 
+/** The header that makes a read wait for the person's last command (for fetches outside `api`). */
+export function consistencyHeaders(): Record<string, string> {
+  const token = consistencyToken();
+  return token ? { [CONSISTENCY_HEADER]: token } : {};
+}
+
 export interface RequestOptions {
   method?: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
   body?: unknown;

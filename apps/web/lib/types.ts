@@ -186,3 +186,25 @@ export interface Review {
   updated_at: string;
   version: number;
 }
+
+// The teacher studio (GET /api/teacher/courses).
+
+export interface CourseStats {
+  students: number;
+  completions: number;
+  rating: number;
+  rating_count: number;
+  revenue: Record<string, string>;
+}
+
+export interface TeacherCourse extends CourseSummary {
+  status: "draft" | "published" | "archived";
+  stats: CourseStats;
+}
+
+export interface TeacherCoursesPage {
+  items: TeacherCourse[];
+  total: number;
+  totals: CourseStats;
+  next_cursor: string | null;
+}

@@ -2,8 +2,10 @@
 // `next start` and a real platform. It needs the mailed verification link: it prints
 // `@@mail {"to", "subject", "page"}` and reads `{"link"}` back on stdin.
 //
-// Environment: WEB_URL, CHROMIUM_PATH, SCREENSHOT_DIR, PAID_COURSE_ID, STUDENT (JSON: email,
-// password, name). The last line printed on success is "journey complete".
+// Then a verified teacher creates a course in the studio, publishes it and finds it in search.
+//
+// Environment: WEB_URL, CHROMIUM_PATH, SCREENSHOT_DIR, PAID_COURSE_ID, STUDENT and TEACHER (JSON:
+// email, password, name). The last line printed on success is "journey complete".
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,6 +18,7 @@ const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
 const PAID = process.env.PAID_COURSE_ID;
 const STUDENT = JSON.parse(process.env.STUDENT);
+const TEACHER = JSON.parse(process.env.TEACHER);
 const PAID_TITLE = "Python for Data Analysis";
 const TIMEOUT_MS = 20_000;
 // The bell and the inbox poll every 5 s; the completion notification is made by the worker.
@@ -228,6 +231,53 @@ async function payments(page) {
   check((await page.getByRole("button", { name: "Refund" }).count()) === 1, "the succeeded one can be refunded");
 }
 
+
+async function teacherPublishes(page) {
+  await page.goto(`${WEB_URL}/login?next=/studio`);
+  await page.getByLabel("Email").fill(TEACHER.email);
+  await page.getByLabel("Password").fill(TEACHER.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(/\/studio$/);
+  const form = page.getByRole("form", { name: "New course" });
+  await form.waitFor();
+  await page.getByTestId("studio-course").first().waitFor();
+  check((await page.getByTestId("studio-course").count()) === 3, "the studio lists the teacher's three courses");
+  await form.getByLabel("Title").fill("Rust for Beginners");
+  await form.getByLabel("Price in USD").fill("cheap");
+  await form.getByRole("button", { name: "Create draft" }).click();
+  await form.locator('[data-field-error="price"]').waitFor();
+  check(true, "an invalid price shows the API's message under the price");
+  await form.getByLabel("Price in USD").fill("");
+  await form.getByRole("button", { name: "Create draft" }).click();
+  await page.waitForURL(/\/studio\/courses\/[0-9a-f-]+$/);
+  await page.getByTestId("course-status").filter({ hasText: "draft" }).waitFor();
+  await page.getByLabel("New module title").fill("Basics");
+  await page.getByRole("button", { name: "Add module" }).click();
+  const lessonForm = page.getByRole("form", { name: "Add a lesson to Basics" });
+  await lessonForm.waitFor();
+  await lessonForm.getByLabel("Lesson title").fill("Ownership");
+  await lessonForm.getByLabel("Content (Markdown)").fill("Borrowing has **rules**.");
+  await lessonForm.getByLabel("Free preview").check();
+  await lessonForm.getByRole("button", { name: "Add lesson" }).click();
+  await page.getByTestId("studio-lesson").filter({ hasText: "Ownership" }).waitFor();
+  check(true, "a module and a lesson are added");
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByTestId("course-status").filter({ hasText: "published" }).waitFor();
+  check(true, "the course is published");
+  await page.screenshot({ path: join(SCREENSHOT_DIR, "studio-course-phone.png"), fullPage: true });
+  await page.goto(`${WEB_URL}/search?q=rust`);
+  await page.locator("main article").filter({ hasText: "Rust for Beginners" }).waitFor();
+  check(true, "the new course appears in search");
+  await page.goto(`${WEB_URL}/studio`);
+  await page.getByTestId("studio-course").filter({ hasText: "Rust for Beginners" }).filter({ hasText: "published" }).waitFor();
+  await page.screenshot({ path: join(SCREENSHOT_DIR, "studio-phone.png"), fullPage: true });
+  await page.setViewportSize(DESKTOP);
+  await page.reload();
+  await page.getByTestId("studio-course").first().waitFor();
+  await page.screenshot({ path: join(SCREENSHOT_DIR, "studio-desktop.png"), fullPage: true });
+  check(true, "the studio lists it as published");
+}
+
 const PAGES = [
   ["home", "/", () => "main h1"],
   ["search", "/search?q=python", () => "main article"],
@@ -361,6 +411,7 @@ async function main() {
     await payments(page);
     const phonePage = await screenshots(browser, context, page, watch);
     await logOut(phonePage);
+    await teacherPublishes(phonePage);
     check(pageErrors.length === 0, `no script error in any page ${pageErrors.join("; ")}`);
   } finally {
     await browser.close().catch(() => {});
