@@ -32,7 +32,8 @@ BUILD_TIMEOUT = 600
 SERVER_START_TIMEOUT = 60
 JOURNEY_TIMEOUT = 300
 MAIL_TIMEOUT = 20
-STUDENT = {"email": "maria@example.com", "password": "correct-horse-1", "name": "Maria Student"}
+STUDENT = {"email": "maria@example.com", "password": "correct-horse-1", "name": "Maria Student",
+           "new_password": "battery-staple-2"}
 # tests.actors.sign_up's password
 TEACHER = {"email": "teacher@example.com", "password": "correct-horse-1", "name": "Tom Teacher"}
 PAID_TITLE = "Python for Data Analysis"
@@ -168,7 +169,7 @@ async def test_student_and_teacher_journeys_in_the_browser(web_build: None, sett
 async def the_platform_saw_it(platform: Platform, paid: str) -> None:
     """What the student did in the browser, read back from the APIs."""
     login = await platform.write.post("/api/auth/login", json={
-        "email": STUDENT["email"], "password": STUDENT["password"]})
+        "email": STUDENT["email"], "password": STUDENT["new_password"]})
     assert login.status_code == 200, login.text
     auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
     read = platform.read

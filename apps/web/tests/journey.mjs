@@ -2,7 +2,7 @@
 // `next start` and a real platform. It needs the mailed verification link: it prints
 // `@@mail {"to", "subject", "page"}` and reads `{"link"}` back on stdin.
 //
-// Then a verified teacher creates a course in the studio, publishes it and finds it in search.
+// Then the student resets the password by the mailed link, and a verified teacher creates a course in the studio, publishes it and finds it in search.
 //
 // Environment: WEB_URL, CHROMIUM_PATH, SCREENSHOT_DIR, PAID_COURSE_ID, STUDENT and TEACHER (JSON:
 // email, password, name). The last line printed on success is "journey complete".
@@ -278,6 +278,33 @@ async function teacherPublishes(page) {
   check(true, "the studio lists it as published");
 }
 
+/** The student forgot the password: the mailed link sets a new one, the old one stops working. */
+async function resetPassword(page) {
+  await page.goto(`${WEB_URL}/login`);
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.waitForURL(/\/forgot-password$/);
+  await page.getByLabel("Email").fill(STUDENT.email);
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await page.getByText(`If an account uses ${STUDENT.email}`).waitFor();
+  const { link } = await askTest({ to: STUDENT.email, subject: "Reset your EduPlatform password", page: "reset-password" });
+  check(Boolean(link) && link.startsWith(`${WEB_URL}/reset-password?token=`), "the reset mail links to this app");
+  await page.goto(link);
+  await page.getByLabel("New password").fill(STUDENT.new_password);
+  await page.getByRole("button", { name: "Set the password" }).click();
+  await page.getByText("Your password is changed.").waitFor();
+  await page.getByRole("main").getByRole("link", { name: "Log in" }).click();
+  await page.getByLabel("Email").fill(STUDENT.email);
+  await page.getByLabel("Password").fill(STUDENT.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").filter({ hasText: "invalid_credentials" }).waitFor();
+  await page.getByLabel("Password").fill(STUDENT.new_password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(/\/dashboard$/);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Log in" }).waitFor();
+  check(true, "the new password works and the old one no longer does");
+}
+
 const PAGES = [
   ["home", "/", () => "main h1"],
   ["search", "/search?q=python", () => "main article"],
@@ -411,6 +438,7 @@ async function main() {
     await payments(page);
     const phonePage = await screenshots(browser, context, page, watch);
     await logOut(phonePage);
+    await resetPassword(phonePage);
     await teacherPublishes(phonePage);
     check(pageErrors.length === 0, `no script error in any page ${pageErrors.join("; ")}`);
   } finally {
