@@ -37,6 +37,9 @@ STUDENT = {"email": "maria@example.com", "password": "correct-horse-1", "name": 
 # tests.actors.sign_up's password
 TEACHER = {"email": "teacher@example.com", "password": "correct-horse-1", "name": "Tom Teacher"}
 PAID_TITLE = "Python for Data Analysis"
+# Short-lived access tokens (the least the settings allow), so the app's silent renewal runs
+# during the journey.
+ACCESS_TOKEN_SECONDS = 30
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +133,8 @@ async def test_student_and_teacher_journeys_in_the_browser(web_build: None, sett
     web_url = f"http://127.0.0.1:{web_port}"
     screenshots = (REPO / "docs" / "screenshots" if os.environ.get("EDU_SCREENSHOTS") == "1"
                    else tmp_path / "screenshots")
-    async with running_platform(settings.model_copy(update={"web_base_url": web_url})) as platform:
+    async with running_platform(settings.model_copy(update={
+            "web_base_url": web_url, "access_token_ttl_seconds": ACCESS_TOKEN_SECONDS})) as platform:
         courses = await seed_courses(platform)
         server_env = {**os.environ, "NEXT_TELEMETRY_DISABLED": "1",
                       "READ_API_URL": str(platform.read.base_url).rstrip("/"),
@@ -144,7 +148,8 @@ async def test_student_and_teacher_journeys_in_the_browser(web_build: None, sett
             browser_pids: list[int] = []
             journey_env = {**os.environ, "WEB_URL": web_url, "CHROMIUM_PATH": CHROMIUM,
                            "SCREENSHOT_DIR": str(screenshots), "PAID_COURSE_ID": courses["paid"],
-                           "STUDENT": json.dumps(STUDENT), "TEACHER": json.dumps(TEACHER)}
+                           "STUDENT": json.dumps(STUDENT), "TEACHER": json.dumps(TEACHER),
+                           "ACCESS_TOKEN_SECONDS": str(ACCESS_TOKEN_SECONDS)}
             try:
                 async with started(["node", "tests/journey.mjs"], cwd=WEB_DIR, env=journey_env,
                                    log=journey_log, stdin=asyncio.subprocess.PIPE,

@@ -16,7 +16,8 @@ const listeners = new Set<() => void>();
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 let inFlight: Promise<string | null> | null = null;
 
-// Refresh a minute before expiry (tokens live 15 minutes), never sooner than 5 s from now.
+// Refresh a minute before expiry (tokens live 15 minutes by default), or a quarter of the
+// lifetime before it for short-lived tokens; never sooner than 5 s from now.
 const REFRESH_MARGIN_MS = 60_000;
 const MIN_DELAY_MS = 5_000;
 
@@ -27,7 +28,8 @@ function setState(next: SessionState): void {
 
 function schedule(expiresInSeconds: number): void {
   clearTimeout(refreshTimer);
-  const delay = Math.max(expiresInSeconds * 1000 - REFRESH_MARGIN_MS, MIN_DELAY_MS);
+  const lifetime = expiresInSeconds * 1000;
+  const delay = Math.max(lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 4), MIN_DELAY_MS);
   refreshTimer = setTimeout(() => void refreshSession(), delay);
 }
 

@@ -5,7 +5,7 @@
 // Then the student resets the password by the mailed link, and a verified teacher creates a course in the studio, publishes it and finds it in search.
 //
 // Environment: WEB_URL, CHROMIUM_PATH, SCREENSHOT_DIR, PAID_COURSE_ID, STUDENT and TEACHER (JSON:
-// email, password, name). The last line printed on success is "journey complete".
+// email, password, name), ACCESS_TOKEN_SECONDS (the platform's access-token lifetime). The last line printed on success is "journey complete".
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,6 +21,7 @@ const STUDENT = JSON.parse(process.env.STUDENT);
 const TEACHER = JSON.parse(process.env.TEACHER);
 const PAID_TITLE = "Python for Data Analysis";
 const TIMEOUT_MS = 20_000;
+const ACCESS_TOKEN_SECONDS = Number(process.env.ACCESS_TOKEN_SECONDS ?? 900);
 // The bell and the inbox poll every 5 s; the completion notification is made by the worker.
 const NOTIFICATION_TIMEOUT_MS = 40_000;
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -95,6 +96,19 @@ async function logIn(page, context) {
   await page.reload();
   await page.getByTestId("who").filter({ hasText: STUDENT.name }).waitFor();
   check(true, "a reload restores the session silently from the cookie");
+}
+
+/** The test platform issues 30-second access tokens: the app renews them on its own. */
+async function silentRefresh(page) {
+  const isRefresh = (response) =>
+    new URL(response.url()).pathname === "/api/auth/refresh" && response.request().method() === "POST";
+  const renewed = await page.waitForResponse(isRefresh, { timeout: ACCESS_TOKEN_SECONDS * 1000 + TIMEOUT_MS });
+  check(renewed.status() === 200, "the access token is renewed before it expires, without a reload");
+  const poll = await page.waitForResponse(
+    (response) => new URL(response.url()).pathname === "/api/me/notifications",
+    { timeout: TIMEOUT_MS },
+  );
+  check(poll.status() === 200, "the next request uses the renewed token");
 }
 
 async function waitForResults(page) {
@@ -429,6 +443,7 @@ async function main() {
     await register(page);
     await verifyEmail(page);
     await logIn(page, context);
+    await silentRefresh(page);
     await searchAndFilter(page);
     await payDeclinedThenSucceeded(page);
     await studyEveryLesson(page);
