@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import msgpack
 import orjson
@@ -140,9 +139,12 @@ def encode(doc: dict[str, Any]) -> str:
 FINAL_VERSION = 2**31 - 1
 
 
-@dataclass(frozen=True)
-class IndexEntry:
-    """One sorted-set membership of a document: which set, with what score, as what member."""
+class IndexEntry(NamedTuple):
+    """One sorted-set membership of a document: which set, with what score, as what member.
+
+    A named tuple: a rebuild makes millions, and it is several times cheaper to make than a
+    frozen dataclass.
+    """
 
     set_name: str
     score: float
@@ -207,8 +209,12 @@ class DocumentSpace:
     def _value(self, generation: int, version: int, doc: str | None,
                entries: Sequence[IndexEntry]) -> str:
         """The stored value (see _META): the document is spliced in, not encoded again."""
-        idx = _dumps([[self.key(generation, e.set_name), e.score, e.member] for e in entries]
-                     ) if entries else "[]"
+        if entries:
+            prefix = self.key(generation, "")
+            idx = orjson.dumps([[prefix + set_name, score, member]
+                                for set_name, score, member in entries]).decode()
+        else:
+            idx = "[]"
         return f'{{"v":{int(version)},"idx":{idx},"doc":{doc if doc is not None else "null"}}}'
 
     async def upsert(self, generation: int, doc_id: str, version: int, doc: str | None,
