@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     consistency_wait_ms: int = Field(default=2000, ge=0, le=10000)
     # How long a search answer is kept and reused (0: every search asks the index).
     search_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    # Course pages kept in each read API process, dropped when the projector announces a change;
+    # the expiry only bounds staleness if an announcement is lost (0 keeps none: ADR 0017).
+    page_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    page_cache_entries: int = Field(default=20_000, ge=0)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

@@ -41,10 +41,12 @@ end
 
 # Many documents, each written unless a same-or-newer version is stored: KEYS[i] gets the i-th
 # value of ARGV[1], a MessagePack list (one argument instead of one per document: packing
-# arguments one by one cost the rebuild more than building the documents).
+# arguments one by one cost the rebuild more than building the documents). The ids written are
+# announced on the channel ARGV[2] in the same atomic step (a JSON list), for in-memory copies.
 _UPSERT = _META + """
 local values = cmsgpack.unpack(ARGV[1])
 local written = 0
+local changed = {}
 for i, key in ipairs(KEYS) do
   local version, idx = meta(values[i])
   local current = redis.call('GET', key)
@@ -58,8 +60,10 @@ for i, key in ipairs(KEYS) do
     index(idx)
     redis.call('SET', key, values[i])
     written = written + 1
+    changed[written] = string.match(key, ':doc:(.*)$')
   end
 end
+if written > 0 then redis.call('PUBLISH', ARGV[2], cjson.encode(changed)) end
 return written
 """
 
@@ -178,6 +182,11 @@ class DocumentSpace:
         return f"{PREFIX}:{self.projection}:gen"
 
     @property
+    def changes_channel(self) -> str:
+        """Where the ids of written documents are announced ("*": everything may have changed)."""
+        return f"{PREFIX}:{self.projection}:changed"
+
+    @property
     def building_key(self) -> str:
         return f"{PREFIX}:{self.projection}:building"
 
@@ -222,7 +231,8 @@ class DocumentSpace:
         """Stores the document (JSON text; None: a tombstone) unless a same-or-newer version is there."""
         written = await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")],
                                      args=[msgpack.packb([self._value(generation, version, doc,
-                                                                      entries)])])
+                                                                      entries)]),
+                                           self.changes_channel])
         return bool(written)
 
     async def upsert_many(self, generation: int, items: Sequence[DocumentItem]) -> None:
@@ -232,7 +242,8 @@ class DocumentSpace:
                 await self._upsert(
                     keys=[self.key(generation, f"doc:{doc_id}") for doc_id, *_ in chunk],
                     args=[msgpack.packb([self._value(generation, version, doc, entries)
-                                         for _, version, doc, entries in chunk])],
+                                         for _, version, doc, entries in chunk]),
+                          self.changes_channel],
                     client=pipe)
             await pipe.execute()
 
@@ -280,6 +291,7 @@ class DocumentSpace:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self.generation_key, generation)
             pipe.delete(self.building_key)
+            pipe.publish(self.changes_channel, '"*"')
             await pipe.execute()
         return previous
 
