@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source tools/ensure-uv.sh
 source tools/ensure-ops-tools.sh
+source tools/ensure-browser.sh
 echo "== ruff"
 uv run ruff check .
 echo "== mypy"

@@ -2,6 +2,8 @@ import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 
+import { UserNav } from "@/components/UserNav";
+
 import { Providers } from "./providers";
 import "./globals.css";
 
@@ -23,16 +25,17 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         >
           Skip to content
         </a>
+        <Providers>
         <header className="border-b border-slate-200 bg-white">
           <nav
             aria-label="Main"
-            className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-4 py-3"
+            className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3"
           >
             <Link href="/" className="text-lg font-bold text-brand-700">
               EduPlatform
             </Link>
-            <ul className="flex items-center gap-4 text-sm font-medium">
-              <li>
+            <ul className="flex flex-wrap items-center justify-end gap-x-4 gap-y-2 text-sm font-medium">
+              <li className="hidden sm:list-item">
                 <Link href="/" className="hover:text-brand-700">
                   Home
                 </Link>
@@ -42,10 +45,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                   Catalog
                 </Link>
               </li>
+              <UserNav />
             </ul>
           </nav>
         </header>
-        <Providers>
           <main id="main" className="mx-auto max-w-6xl px-4 py-6 sm:py-8">
             {children}
           </main>

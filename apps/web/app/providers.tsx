@@ -3,6 +3,8 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 
+import { SessionRestorer } from "@/lib/auth";
+
 export function Providers({ children }: { children: ReactNode }) {
   // One client per browser session, created on first render (never shared between requests).
   const [client] = useState(
@@ -11,5 +13,10 @@ export function Providers({ children }: { children: ReactNode }) {
         defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false, retry: 1 } },
       }),
   );
-  return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
+  return (
+    <QueryClientProvider client={client}>
+      <SessionRestorer />
+      {children}
+    </QueryClientProvider>
+  );
 }

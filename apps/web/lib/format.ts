@@ -39,3 +39,15 @@ export function languageLabel(code: string): string {
     return code;
   }
 }
+
+/** A same-site path to go to after logging in, or undefined (never another origin). */
+export function safeNext(next: string | undefined): string | undefined {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : undefined;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" }).format(
+    new Date(iso),
+  );
+}

@@ -80,3 +80,131 @@ export interface ApiErrorBody {
 
 export const LIST_NAMES = ["popular", "newest", "top-rated"] as const;
 export type ListName = (typeof LIST_NAMES)[number];
+
+// Accounts and the student area (read API documents, write API answers).
+
+export type Role = "student" | "teacher" | "admin";
+
+export interface Me {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  teacher_verified: boolean;
+  email_verified: boolean;
+  blocked: boolean;
+}
+
+export interface LessonRef {
+  id: string;
+  title: string;
+}
+
+export type EnrollmentStatus = "enrolled" | "in_progress" | "completed";
+
+export interface DashboardCourse {
+  course_id: string;
+  title: string;
+  cover_url: string | null;
+  teacher_name: string;
+  status: EnrollmentStatus;
+  progress_percent: number;
+  completed_lessons: number;
+  total_lessons: number;
+  next_lesson: LessonRef | null;
+  last_lesson: LessonRef | null;
+  last_activity_at: string;
+  enrolled_at: string;
+}
+
+export interface Dashboard {
+  in_progress: { items: DashboardCourse[]; total: number };
+  completed: { items: DashboardCourse[]; total: number };
+  unread_notifications: number;
+}
+
+export interface Progress {
+  course_id: string;
+  status: EnrollmentStatus;
+  last_lesson_id: string | null;
+  next_lesson_id: string | null;
+  completed_lesson_ids: string[];
+  completed_lessons: number;
+  total_lessons: number;
+  progress_percent: number;
+}
+
+export interface Lesson {
+  id: string;
+  course_id: string;
+  module_id: string;
+  title: string;
+  duration_minutes: number;
+  preview: boolean;
+  video_url?: string;
+  content_html?: string;
+}
+
+export interface NotificationItem {
+  id: string;
+  kind: string;
+  message: string;
+  course_id: string;
+  course_title: string | null;
+  created_at: string;
+  read: boolean;
+}
+
+export interface Inbox {
+  items: NotificationItem[];
+  total: number;
+  unread: number;
+  next_cursor: string | null;
+}
+
+export type PaymentStatus = "pending" | "succeeded" | "declined" | "refunded";
+
+export interface Payment {
+  id: string;
+  course_id: string;
+  status: PaymentStatus;
+  amount: string;
+  currency: string;
+  created_at?: string;
+  paid_at?: string | null;
+  refunded_at?: string | null;
+}
+
+export interface Review {
+  id: string;
+  course_id: string;
+  author_id: string;
+  author_name: string;
+  rating: number;
+  comment_html: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+// The teacher studio (GET /api/teacher/courses).
+
+export interface CourseStats {
+  students: number;
+  completions: number;
+  rating: number;
+  rating_count: number;
+  revenue: Record<string, string>;
+}
+
+export interface TeacherCourse extends CourseSummary {
+  status: "draft" | "published" | "archived";
+  stats: CourseStats;
+}
+
+export interface TeacherCoursesPage {
+  items: TeacherCourse[];
+  total: number;
+  totals: CourseStats;
+  next_cursor: string | null;
+}

@@ -1,3 +1,4 @@
+import { consistencyHeaders } from "@/lib/api-client";
 import { PAGE_SIZE } from "@/lib/search-params";
 import type { ApiErrorBody, SearchResult } from "@/lib/types";
 
@@ -34,7 +35,8 @@ export async function fetchSearchPage(
   if (cursor) params.set("cursor", cursor);
   const response = await fetch(`/api/courses?${params.toString()}`, {
     signal,
-    headers: { Accept: "application/json" },
+    // After a command (a teacher publishing), the search waits for it to be indexed.
+    headers: { Accept: "application/json", ...consistencyHeaders() },
   });
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as Partial<ApiErrorBody> | null;

@@ -20,6 +20,8 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "host",
   "content-length",
   "accept-encoding",
+  // The session cookie is for the /api/auth route handlers only; the APIs never see it.
+  "cookie",
 ]);
 // fetch has already decoded the body, so its encoding and length no longer hold.
 const DROPPED_RESPONSE_HEADERS = new Set([

@@ -3,6 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 
 import { Stars } from "@/components/Stars";
+import { CourseActions } from "@/components/student/CourseActions";
+import { Reviews } from "@/components/student/Reviews";
 import {
   LEVEL_LABELS,
   formatDuration,
@@ -112,11 +114,7 @@ export default async function CoursePageView({ params }: { params: Params }) {
           className="h-fit space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
         >
           <p className="text-2xl font-bold">{formatPrice(course.price, course.currency)}</p>
-          <p className="text-sm text-slate-600">
-            {course.price === null
-              ? "Free to enroll. Enrolment arrives with accounts in the next increment."
-              : "Checkout arrives with accounts in the next increment."}
-          </p>
+          <CourseActions courseId={course.id} free={course.price === null} teacherId={course.teacher_id} />
         </aside>
       </header>
 
@@ -167,6 +165,8 @@ export default async function CoursePageView({ params }: { params: Params }) {
           </ol>
         )}
       </section>
+
+      <Reviews courseId={course.id} />
     </article>
   );
 }
