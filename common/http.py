@@ -15,8 +15,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.asgi import answer_error, replaying
 from common.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from common.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS, exposition
+from common.ratelimit import GlobalRateLimit, RateLimitMiddleware, RateLimits
+from common.rates import Rate
 
 log = logging.getLogger("edu.http")
 
@@ -108,7 +111,7 @@ class RequestBodyGuard:
         if refusal is not None:
             await self._refuse(refusal, scope, receive, send)
             return
-        await self.app(scope, _replaying(body, receive), send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -130,9 +133,7 @@ class RequestBodyGuard:
 
     @staticmethod
     async def _refuse(error: AppError, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(error.status, error.code, error.message, fields=error.fields,
-                                  headers=error.headers)
-        await response(scope, receive, send)
+        await answer_error(error, scope, receive, send)
 
 
 def _refusal_of_body(body: bytes, content_type: bytes | None) -> AppError | None:
@@ -155,18 +156,22 @@ def _is_json_media_type(content_type: bytes | None) -> bool:
     )
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A receive that hands the app the buffered body once, then the client's later messages."""
-    delivered = False
+# Every answer is JSON (or the metrics text) meant for code, never a page to render or frame.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+}
 
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
 
-    return replay
+def add_security_headers(headers: MutableHeaders) -> None:
+    """Hardening headers on every answer; the interactive /docs page (HTML that loads scripts)
+    keeps its own CSP-less behaviour."""
+    is_page = headers.get("content-type", "").startswith("text/html")
+    for name, value in SECURITY_HEADERS.items():
+        if not (is_page and name == "Content-Security-Policy"):
+            headers.setdefault(name, value)
 
 
 class RedMetricsMiddleware:
@@ -195,7 +200,7 @@ class RedMetricsMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
+                add_security_headers(headers)
                 consistency = scope.get("state", {}).get("consistency")
                 if consistency is not None:
                     headers[CONSISTENCY_STATE_HEADER] = consistency
@@ -218,8 +223,11 @@ def install_plumbing(
     max_body_bytes: int,
     readiness: Mapping[str, ReadinessCheck],
     before_scrape: Callable[[], None] | None = None,
+    global_rate: Rate | None = None,
+    rate_limits: RateLimits | None = None,
 ) -> None:
-    """Adds error handlers, the request-body guard, RED metrics and /healthz, /readyz, /metrics.
+    """Adds error handlers, the request-body guard, rate limits, RED metrics, security headers
+    and /healthz, /readyz, /metrics.
 
     `before_scrape` samples what is read at scrape time rather than on every request (pools).
     """
@@ -228,8 +236,13 @@ def install_plumbing(
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
-    # The last added runs first: metrics see the requests the body guard refuses too.
+    # The last added runs first: metrics -> global limit -> body guard -> Redis limits -> app.
+    # Metrics see every refusal; the global limit sheds a flood before a body is even read.
+    if rate_limits is not None:
+        app.add_middleware(RateLimitMiddleware, service=service, limits=rate_limits)
     app.add_middleware(RequestBodyGuard, max_bytes=max_body_bytes)
+    if global_rate is not None:
+        app.add_middleware(GlobalRateLimit, service=service, rate=global_rate)
     app.add_middleware(RedMetricsMiddleware, service=service)
 
     @app.get("/healthz", include_in_schema=False)
