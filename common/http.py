@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -33,6 +34,17 @@ _HTTP_CODES = {
     415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
 }
 INVALID_JSON_MESSAGE = "request body is not valid JSON"
+MAX_JSON_DEPTH = 32
+# Strings (skipped whole, escapes included) or a bracket: what the depth scan walks through.
+_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# JSON escapes that parse into text Postgres cannot store (NUL) or UTF-8 cannot encode (a lone
+# surrogate); after an even run of backslashes, "\u" is plain text, not an escape.
+_UNSTORABLE_ESCAPE = re.compile(
+    rb"(?<!\\)(?:\\\\)*"
+    rb"(?:\\u0000"
+    rb"|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
 # Any other method token a client sends counts as "other": labels must stay a bounded set.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "unmatched"
@@ -146,7 +158,33 @@ def _refusal_of_body(body: bytes, content_type: bytes | None) -> AppError | None
         body.decode("utf-8")
     except UnicodeDecodeError:
         return BadRequest(INVALID_JSON_MESSAGE, code="invalid_json")
+    if _nested_deeper_than(body, MAX_JSON_DEPTH):
+        return BadRequest(f"request body nests deeper than {MAX_JSON_DEPTH} levels",
+                          code="json_too_deep")
+    if b"\\u" in body and _UNSTORABLE_ESCAPE.search(body):
+        return BadRequest("request body escapes \\u0000 or an unpaired surrogate, which no text "
+                          "field can hold", code="invalid_text")
     return None
+
+
+def _nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether arrays/objects nest more than `limit` deep (brackets inside strings don't count).
+
+    No command is deeper than a few levels; without this a deep document would exhaust the JSON
+    parser's recursion. A body with few brackets in all is answered without scanning it.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_STRUCTURE.finditer(body):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 def _is_json_media_type(content_type: bytes | None) -> bool:
