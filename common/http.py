@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,14 +38,16 @@ INVALID_JSON_MESSAGE = "request body is not valid JSON"
 MAX_JSON_DEPTH = 32
 # Strings (skipped whole, escapes included) or a bracket: what the depth scan walks through.
 _JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-# JSON escapes that parse into text Postgres cannot store (NUL) or UTF-8 cannot encode (a lone
-# surrogate); after an even run of backslashes, "\u" is plain text, not an escape.
-_UNSTORABLE_ESCAPE = re.compile(
+# A JSON escape of an unpaired UTF-16 surrogate parses into a str that UTF-8 cannot encode, so no
+# store could take it; after an even run of backslashes, "\u" is plain text, not an escape.
+_UNPAIRED_SURROGATE = re.compile(
     rb"(?<!\\)(?:\\\\)*"
-    rb"(?:\\u0000"
-    rb"|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
 )
+# SQLSTATEs of text Postgres will not store (NUL, characters outside the encoding).
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
 # Any other method token a client sends counts as "other": labels must stay a bounded set.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "unmatched"
@@ -84,6 +87,16 @@ async def _on_http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    """Text a field's validation let through but Postgres will not store (a NUL, say) is the
+    client's input, not a server fault: 422, and the transaction was rolled back."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if sqlstate in _UNSTORABLE_TEXT:
+        return error_response(422, "invalid_text", "request holds text the database cannot store "
+                              "(a NUL character, say)")
+    return await _on_unexpected(request, exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -161,9 +174,9 @@ def _refusal_of_body(body: bytes, content_type: bytes | None) -> AppError | None
     if _nested_deeper_than(body, MAX_JSON_DEPTH):
         return BadRequest(f"request body nests deeper than {MAX_JSON_DEPTH} levels",
                           code="json_too_deep")
-    if b"\\u" in body and _UNSTORABLE_ESCAPE.search(body):
-        return BadRequest("request body escapes \\u0000 or an unpaired surrogate, which no text "
-                          "field can hold", code="invalid_text")
+    if b"\\u" in body and _UNPAIRED_SURROGATE.search(body):
+        return BadRequest("request body escapes an unpaired UTF-16 surrogate, which no text can "
+                          "hold", code="invalid_text")
     return None
 
 
@@ -272,6 +285,7 @@ def install_plumbing(
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
     # The last added runs first: metrics -> global limit -> body guard -> Redis limits -> app.
