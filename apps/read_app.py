@@ -110,7 +110,8 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
 
     install_plumbing(app, service=SERVICE, max_body_bytes=settings.max_body_bytes,
                      readiness={"redis": redis_ready, "search": search_ready},
-                     before_scrape=lambda: sample_search_pool(app.state.resources.search))
+                     before_scrape=lambda: sample_search_pool(app.state.resources.search),
+                     global_rate=settings.rate_global_read if settings.rate_limits_enabled else None)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET"],
