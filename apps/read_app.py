@@ -6,6 +6,8 @@ Postgres connection (with the embedded search backend) goes to the separate sear
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +42,7 @@ from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
+from read.stores.page_cache import CoursePageCache
 from read.stores.reviews import ReviewsReadStore
 from read.stores.teacher import TeacherReadStore
 from read.stores.users import UsersReadStore
@@ -73,10 +76,13 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         except (OSError, SQLAlchemyError, TimeoutError) as exc:
             # Lists and course pages do not need search; /readyz reports it and search answers 503.
             log.warning("search index unavailable at start-up: %s", exc)
+        catalog = timed_store(CatalogReadStore(redis), "catalog")
+        pages = CoursePageCache(redis, catalog, seconds=settings.page_cache_seconds,
+                                entries=settings.page_cache_entries)
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=timed_store(UsersReadStore(redis), "users"),
-            catalog=timed_store(CatalogReadStore(redis), "catalog"), search=search,
+            catalog=catalog, pages=pages, search=search,
             search_answers=SearchAnswers(redis, search, seconds=settings.search_cache_seconds),
             learning=timed_store(LearningReadStore(redis), "learning"),
             notifications=timed_store(NotificationsReadStore(redis), "notifications"),
@@ -84,8 +90,12 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
             billing=timed_store(BillingReadStore(redis), "billing"),
             teacher=timed_store(TeacherReadStore(redis), "teacher"),
         )
+        listening = asyncio.create_task(pages.listen())
         async with sampling_in_worker_processes(lambda: sample_search_pool(search)):
             yield
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
         await search.close()
         await redis.aclose()
 
@@ -100,7 +110,8 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
 
     install_plumbing(app, service=SERVICE, max_body_bytes=settings.max_body_bytes,
                      readiness={"redis": redis_ready, "search": search_ready},
-                     before_scrape=lambda: sample_search_pool(app.state.resources.search))
+                     before_scrape=lambda: sample_search_pool(app.state.resources.search),
+                     global_rate=settings.rate_global_read if settings.rate_limits_enabled else None)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET"],

@@ -13,6 +13,7 @@ from apps import ops
 from apps.resources import create_queue
 from common.http import install_plumbing
 from common.metrics import sample_pool, sampling_in_worker_processes
+from common.ratelimit import RateLimits
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from write.billing.provider import create_provider
@@ -32,20 +33,26 @@ SERVICE = "write"
 
 def create_write_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    limits = RateLimits(settings) if settings.rate_limits_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         keys = load_keys(settings, need_private=True)
+        verifier = AccessTokenVerifier(settings, keys)
         app.state.resources = WriteResources(
             settings=settings, engine=engine, sessions=create_sessionmaker(engine),
-            issuer=TokenIssuer(settings, keys), verifier=AccessTokenVerifier(settings, keys),
+            issuer=TokenIssuer(settings, keys), verifier=verifier,
         )
+        if limits is not None:
+            limits.start(lambda token: verifier.verify(token).user_id)
         app.state.queue = await create_queue(settings)
         app.state.payment_provider = create_provider(settings)
         async with sampling_in_worker_processes(lambda: sample_pool(SERVICE, engine.pool)):
             yield
         await app.state.queue.aclose()
+        if limits is not None:
+            await limits.aclose()
         await engine.dispose()
 
     app = FastAPI(title="EduPlatform write API", version="0.1.0", lifespan=lifespan,
@@ -57,7 +64,9 @@ def create_write_app(settings: Settings | None = None) -> FastAPI:
 
     install_plumbing(app, service=SERVICE, max_body_bytes=settings.max_body_bytes,
                      readiness={"postgres": postgres},
-                     before_scrape=lambda: sample_pool(SERVICE, app.state.resources.engine.pool))
+                     before_scrape=lambda: sample_pool(SERVICE, app.state.resources.engine.pool),
+                     global_rate=settings.rate_global_write if settings.rate_limits_enabled else None,
+                     rate_limits=limits)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["*"], allow_headers=["*"],

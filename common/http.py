@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -11,12 +12,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.asgi import answer_error, replaying
 from common.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from common.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS, exposition
+from common.ratelimit import GlobalRateLimit, RateLimitMiddleware, RateLimits
+from common.rates import Rate
 
 log = logging.getLogger("edu.http")
 
@@ -30,6 +35,19 @@ _HTTP_CODES = {
     415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
 }
 INVALID_JSON_MESSAGE = "request body is not valid JSON"
+MAX_JSON_DEPTH = 32
+# Strings (skipped whole, escapes included) or a bracket: what the depth scan walks through.
+_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# A JSON escape of an unpaired UTF-16 surrogate parses into a str that UTF-8 cannot encode, so no
+# store could take it; after an even run of backslashes, "\u" is plain text, not an escape.
+_UNPAIRED_SURROGATE = re.compile(
+    rb"(?<!\\)(?:\\\\)*"
+    rb"(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+# SQLSTATEs of text Postgres will not store (NUL, characters outside the encoding).
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
 # Any other method token a client sends counts as "other": labels must stay a bounded set.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "unmatched"
@@ -71,6 +89,16 @@ async def _on_http_error(_: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    """Text a field's validation let through but Postgres will not store (a NUL, say) is the
+    client's input, not a server fault: 422, and the transaction was rolled back."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if sqlstate in _UNSTORABLE_TEXT:
+        return error_response(422, "invalid_text", "request holds text the database cannot store "
+                              "(a NUL character, say)")
+    return await _on_unexpected(request, exc)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal server error")
@@ -108,7 +136,7 @@ class RequestBodyGuard:
         if refusal is not None:
             await self._refuse(refusal, scope, receive, send)
             return
-        await self.app(scope, _replaying(body, receive), send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -130,9 +158,7 @@ class RequestBodyGuard:
 
     @staticmethod
     async def _refuse(error: AppError, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(error.status, error.code, error.message, fields=error.fields,
-                                  headers=error.headers)
-        await response(scope, receive, send)
+        await answer_error(error, scope, receive, send)
 
 
 def _refusal_of_body(body: bytes, content_type: bytes | None) -> AppError | None:
@@ -145,7 +171,33 @@ def _refusal_of_body(body: bytes, content_type: bytes | None) -> AppError | None
         body.decode("utf-8")
     except UnicodeDecodeError:
         return BadRequest(INVALID_JSON_MESSAGE, code="invalid_json")
+    if _nested_deeper_than(body, MAX_JSON_DEPTH):
+        return BadRequest(f"request body nests deeper than {MAX_JSON_DEPTH} levels",
+                          code="json_too_deep")
+    if b"\\u" in body and _UNPAIRED_SURROGATE.search(body):
+        return BadRequest("request body escapes an unpaired UTF-16 surrogate, which no text can "
+                          "hold", code="invalid_text")
     return None
+
+
+def _nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether arrays/objects nest more than `limit` deep (brackets inside strings don't count).
+
+    No command is deeper than a few levels; without this a deep document would exhaust the JSON
+    parser's recursion. A body with few brackets in all is answered without scanning it.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_STRUCTURE.finditer(body):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 def _is_json_media_type(content_type: bytes | None) -> bool:
@@ -155,18 +207,22 @@ def _is_json_media_type(content_type: bytes | None) -> bool:
     )
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A receive that hands the app the buffered body once, then the client's later messages."""
-    delivered = False
+# Every answer is JSON (or the metrics text) meant for code, never a page to render or frame.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+}
 
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
 
-    return replay
+def add_security_headers(headers: MutableHeaders) -> None:
+    """Hardening headers on every answer; the interactive /docs page (HTML that loads scripts)
+    keeps its own CSP-less behaviour."""
+    is_page = headers.get("content-type", "").startswith("text/html")
+    for name, value in SECURITY_HEADERS.items():
+        if not (is_page and name == "Content-Security-Policy"):
+            headers.setdefault(name, value)
 
 
 class RedMetricsMiddleware:
@@ -195,7 +251,7 @@ class RedMetricsMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
+                add_security_headers(headers)
                 consistency = scope.get("state", {}).get("consistency")
                 if consistency is not None:
                     headers[CONSISTENCY_STATE_HEADER] = consistency
@@ -218,18 +274,27 @@ def install_plumbing(
     max_body_bytes: int,
     readiness: Mapping[str, ReadinessCheck],
     before_scrape: Callable[[], None] | None = None,
+    global_rate: Rate | None = None,
+    rate_limits: RateLimits | None = None,
 ) -> None:
-    """Adds error handlers, the request-body guard, RED metrics and /healthz, /readyz, /metrics.
+    """Adds error handlers, the request-body guard, rate limits, RED metrics, security headers
+    and /healthz, /readyz, /metrics.
 
     `before_scrape` samples what is read at scrape time rather than on every request (pools).
     """
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
-    # The last added runs first: metrics see the requests the body guard refuses too.
+    # The last added runs first: metrics -> global limit -> body guard -> Redis limits -> app.
+    # Metrics see every refusal; the global limit sheds a flood before a body is even read.
+    if rate_limits is not None:
+        app.add_middleware(RateLimitMiddleware, service=service, limits=rate_limits)
     app.add_middleware(RequestBodyGuard, max_bytes=max_body_bytes)
+    if global_rate is not None:
+        app.add_middleware(GlobalRateLimit, service=service, rate=global_rate)
     app.add_middleware(RedMetricsMiddleware, service=service)
 
     @app.get("/healthz", include_in_schema=False)

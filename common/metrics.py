@@ -56,6 +56,11 @@ REDIS_LATENCY = Histogram(
     ["service", "operation"],
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
+PAGE_CACHE = Counter(
+    "edu_page_cache_requests_total",
+    "Course page reads by outcome: hit (from the read API's memory), miss or bypass (from Redis).",
+    ["outcome"],
+)
 SEARCH_LATENCY = Histogram(
     "edu_search_duration_seconds",
     "Duration of search-index calls by adapter (postgres or meilisearch) and operation.",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.rates import Rate, RateSetting
 
 Environment = Literal["development", "test", "production"]
 
@@ -80,11 +82,32 @@ class Settings(BaseSettings):
     consistency_wait_ms: int = Field(default=2000, ge=0, le=10000)
     # How long a search answer is kept and reused (0: every search asks the index).
     search_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    # Course pages kept in each read API process, dropped when the projector announces a change;
+    # the expiry only bounds staleness if an announcement is lost (0 keeps none: ADR 0017).
+    page_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    page_cache_entries: int = Field(default=20_000, ge=0)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     redis_max_connections: int = Field(default=50, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
+
+    # Rate limits (common/ratelimit.py, docs/adr/0015-rate-limits.md), each `count/seconds`.
+    rate_limits_enabled: bool = True
+    # The Redis the buckets live in; unset, REDIS_URL.
+    rate_limit_redis_url: str | None = None
+    # Peers whose X-Forwarded-For names the client (the nginx gateway); anyone else is the client.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    rate_login_per_ip: RateSetting = Rate(30, 60)
+    rate_login_per_email: RateSetting = Rate(10, 600)
+    rate_register_per_ip: RateSetting = Rate(20, 3600)
+    rate_email_requests_per_ip: RateSetting = Rate(10, 3600)
+    rate_email_requests_per_email: RateSetting = Rate(5, 3600)
+    rate_auth_tokens_per_ip: RateSetting = Rate(120, 60)
+    rate_commands_per_account: RateSetting = Rate(300, 60)
+    # Per API process, kept in memory: sheds a flood before it reaches Redis or Postgres.
+    rate_global_write: RateSetting = Rate(1000, 1)
+    rate_global_read: RateSetting = Rate(4000, 1)
 
     @field_validator("database_url")
     @classmethod

@@ -67,3 +67,12 @@ class FansOut(Protocol):
 
     def affected_ids(self, engine: AsyncEngine, event: Event, batch_size: int
                      ) -> AsyncIterator[list[uuid.UUID]]: ...
+
+
+@runtime_checkable
+class WritesScans(Protocol):
+    """A projection whose live path takes a shortcut (patching what is stored) that a rebuild's
+    scan, filling an empty generation, can only lose time on: the scan renders in full."""
+
+    async def write_scanned(self, stores: Stores, ids: Sequence[uuid.UUID],
+                            targets: Targets) -> None: ...

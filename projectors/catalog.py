@@ -1,4 +1,4 @@
-"""Catalog projections: course pages, lists and lessons in Redis plus the search index; categories."""
+"""Catalog projections: course pages and lists, lessons, the search index, categories."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ import contextlib
 import json
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import nh3
+import orjson
 
 from projectors.base import Stores, Targets
-from projectors.catalog_documents import CourseDocuments, CourseHead, load_course_documents
+from projectors.catalog_documents import (
+    CourseLessons,
+    CoursePageRow,
+    CourseSearchRow,
+    load_course_lessons,
+    load_course_pages,
+    load_search_rows,
+)
 from projectors.catalog_loaders import load_categories
 from projectors.catalog_stats import patch_stats
 from projectors.compare import compare_documents
@@ -35,34 +42,25 @@ from write.events import (
     ReviewEvent,
 )
 
-# What a search document takes over from the course page as it is.
-_FROM_PAGE = CourseSearchDoc.model_fields.keys() - {"description_text", "listed", "version"}
+
+def strip_markup(html: str) -> str:
+    """The text of a description, for full-text search."""
+    return " ".join(nh3.clean(html, tags=set()).split())
 
 
-def search_doc(course: CourseHead, page: dict[str, Any]) -> CourseSearchDoc:
+def search_doc(row: CourseSearchRow) -> CourseSearchDoc:
     return CourseSearchDoc.model_validate({
-        **{name: page[name] for name in _FROM_PAGE},
-        "description_text": " ".join(nh3.clean(page["description_html"], tags=set()).split()),
-        "listed": course.status == "published",
-        "version": course.document_version,
+        **orjson.loads(row.hit_json),
+        "description_text": strip_markup(row.description_html),
+        "listed": row.status == "published",
+        "version": row.document_version,
     })
 
 
-def full_search_doc(course: CourseDocuments) -> CourseSearchDoc:
-    return search_doc(course, json.loads(course.page_json))
+class CourseProjection(ScansTable):
+    """What every projection of the catalog's courses shares: the aggregate, the events."""
 
-
-def page_item(course: CourseDocuments) -> DocumentItem:
-    return (str(course.id), course.document_version, course.page_json, course.entries())
-
-
-class CoursesProjection(ScansTable):
-    """Course pages, catalog and teacher lists, lesson documents and search documents."""
-
-    name = "courses"
     id_column = Course.__table__.c.id
-    spaces: tuple[str, ...] = (COURSES, LESSONS)
-    uses_search = True
 
     def handles(self, event: Event) -> bool:
         return isinstance(event, CourseEvent | ReviewEvent | CourseStudentsChanged)
@@ -71,34 +69,91 @@ class CoursesProjection(ScansTable):
         assert isinstance(event, CourseEvent | ReviewEvent | CourseStudentsChanged)
         return [event.course_id]
 
-    async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]) -> list[CourseDocuments]:
-        """Documents recomputed from the write model (courses are never deleted, only archived)."""
-        return await load_course_documents(stores.engine, ids)
+
+class CoursesProjection(CourseProjection):
+    """Course pages with their places in the catalog and teacher lists."""
+
+    name = "courses"
+    spaces: tuple[str, ...] = (COURSES,)
+    uses_search = False
+
+    async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]) -> list[CoursePageRow]:
+        """Pages recomputed from the write model (courses are never deleted, only archived)."""
+        return await load_course_pages(stores.engine, ids)
 
     async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
         """Patches the stats of current pages (ADR 0011); renders the rest in full."""
-        patched, rest = await patch_stats(stores, ids, targets)
-        await self._write_search(stores, [search_doc(head, page) for head, page in patched],
-                                 targets)
-        await self.write_documents(stores, await self.expected(stores, rest), targets)
+        rest = await patch_stats(stores, ids, targets)
+        await self.write_scanned(stores, rest, targets)
 
-    async def write_documents(self, stores: Stores, courses: Sequence[CourseDocuments],
-                              targets: Targets) -> None:
-        page_items = [page_item(course) for course in courses]
-        # A course's lessons are written as one unit versioned by the course (see replace_children).
-        lesson_groups = [(f"course:{course.id}", course.version,
-                          list(zip(course.lesson_ids, course.lessons_json, strict=True)))
-                         for course in courses]
-        courses_space = DocumentSpace(stores.redis, COURSES)
-        lessons_space = DocumentSpace(stores.redis, LESSONS)
-        for generation in targets.generations.get(COURSES, ()):
-            await courses_space.upsert_many(generation, page_items)
-        for generation in targets.generations.get(LESSONS, ()):
-            await lessons_space.replace_children(generation, lesson_groups)
-        await self._write_search(stores, [full_search_doc(course) for course in courses], targets)
-
-    async def _write_search(self, stores: Stores, docs: list[CourseSearchDoc],
+    async def write_scanned(self, stores: Stores, ids: Sequence[uuid.UUID],
                             targets: Targets) -> None:
+        await self.write_loaded(stores, await self.expected(stores, ids), targets)
+
+    async def write_loaded(self, stores: Stores, pages: Sequence[CoursePageRow],
+                           targets: Targets) -> None:
+        items: list[DocumentItem] = [(str(page.id), page.document_version, page.page_json,
+                                      page.entries()) for page in pages]
+        space = DocumentSpace(stores.redis, COURSES)
+        for generation in targets.generations.get(COURSES, ()):
+            await space.upsert_many(generation, items)
+
+    async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
+        return await compare_documents(
+            DocumentSpace(stores.redis, COURSES),
+            {str(page.id): json.loads(page.page_json) for page in await self.expected(stores, ids)})
+
+
+class LessonsProjection(CourseProjection):
+    """Lesson documents with their content, written per course as one versioned unit."""
+
+    name = "lessons"
+    spaces: tuple[str, ...] = (LESSONS,)
+    uses_search = False
+
+    def handles(self, event: Event) -> bool:
+        # Lessons carry the course's version, status and teacher, none of its stats.
+        return isinstance(event, CourseEvent)
+
+    async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]) -> list[CourseLessons]:
+        return await load_course_lessons(stores.engine, ids)
+
+    async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
+        await self.write_loaded(stores, await self.expected(stores, ids), targets)
+
+    async def write_loaded(self, stores: Stores, courses: Sequence[CourseLessons],
+                           targets: Targets) -> None:
+        # A course's lessons are written as one unit versioned by the course (see replace_children).
+        groups = [(f"course:{course.id}", course.version,
+                   list(zip(course.lesson_ids, course.lessons_json, strict=True)))
+                  for course in courses]
+        space = DocumentSpace(stores.redis, LESSONS)
+        for generation in targets.generations.get(LESSONS, ()):
+            await space.replace_children(generation, groups)
+
+    async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
+        return await compare_documents(
+            DocumentSpace(stores.redis, LESSONS),
+            {lesson_id: json.loads(doc) for course in await self.expected(stores, ids)
+             for lesson_id, doc in zip(course.lesson_ids, course.lessons_json, strict=True)},
+            label="lesson ")
+
+
+class SearchProjection(CourseProjection):
+    """The catalog's search index (Meilisearch or the embedded Postgres index)."""
+
+    name = "search"
+    spaces: tuple[str, ...] = ()
+    uses_search = True
+
+    async def expected(self, stores: Stores, ids: Sequence[uuid.UUID]) -> list[CourseSearchDoc]:
+        return [search_doc(row) for row in await load_search_rows(stores.engine, ids)]
+
+    async def write(self, stores: Stores, ids: Sequence[uuid.UUID], targets: Targets) -> None:
+        await self.write_loaded(stores, await self.expected(stores, ids), targets)
+
+    async def write_loaded(self, stores: Stores, docs: Sequence[CourseSearchDoc],
+                           targets: Targets) -> None:
         if stores.search is None or not docs:
             return
         for target in targets.search:
@@ -107,21 +162,13 @@ class CoursesProjection(ScansTable):
                 await stores.search.upsert(docs, target=target)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
-        courses = await self.expected(stores, ids)
-        differences = await compare_documents(
-            DocumentSpace(stores.redis, COURSES),
-            {str(c.id): json.loads(c.page_json) for c in courses})
-        differences |= await compare_documents(
-            DocumentSpace(stores.redis, LESSONS),
-            {lesson_id: json.loads(doc) for c in courses
-             for lesson_id, doc in zip(c.lesson_ids, c.lessons_json, strict=True)},
-            label="lesson ")
-        if stores.search is not None:
-            for course in courses:
-                doc = full_search_doc(course)
-                stored = await stores.search.get(doc.id)
-                if stored != doc:
-                    differences[f"search {doc.id}"] = "missing" if stored is None else "differs"
+        differences: dict[str, str] = {}
+        if stores.search is None:
+            return differences
+        for doc in await self.expected(stores, ids):
+            stored = await stores.search.get(doc.id)
+            if stored != doc:
+                differences[f"search {doc.id}"] = "missing" if stored is None else "differs"
         return differences
 
 

@@ -1,10 +1,12 @@
-"""The course loader: each course's page and lesson documents, built as JSON by Postgres.
+"""The course loaders: pages, lesson documents and search rows, built as JSON by Postgres.
 
-A course page holds its outline and a lesson document holds its content, so a projection of
-100,000 courses writes 1.3 million documents. Assembling them in Python (rows to dicts to
+Three projections read the catalog's courses: `courses` (pages and lists), `lessons` (one
+document per lesson, with its content) and `search` (the search index); each loads only what it
+writes, so each can be rebuilt alone (ADR 0016). Assembling documents in Python (rows to dicts to
 models to JSON) cost about a millisecond per course; Postgres builds the same JSON next to the
-rows, and the projector only passes the text on to Redis (see ADR 0008). The shapes are those of
-`read.stores.catalog.CoursePage` and `LessonDoc`, which a contract test holds them to.
+rows, and the projectors only pass the text on (ADR 0008). The shapes are those of
+`read.stores.catalog.CoursePage` and `LessonDoc` and of `read.search.documents.SearchHit`, which a
+contract test holds them to.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import TextClause, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from read.stores.catalog import course_entries
 from read.stores.documents import IndexEntry
@@ -30,8 +33,8 @@ def _iso(column: str) -> str:
 
 
 _RATING = "coalesce(round(s.rating_sum::numeric / nullif(s.rating_count, 0), 2), 0)::float8"
-# What both course loaders read first (this one and the stats-only one, `catalog_stats`), in
-# `CourseHead` order: the course's list memberships and its visible ratings.
+# What every course loader reads first, in `CourseHead` order: the course's list memberships and
+# its visible ratings.
 HEAD_COLUMNS = f"""c.id, c.version, c.status, c.teacher_id, c.category_id,
        extract(epoch FROM c.published_at)::float8 AS published_ts,
        extract(epoch FROM c.updated_at)::float8 AS updated_ts,
@@ -40,55 +43,74 @@ HEAD_COLUMNS = f"""c.id, c.version, c.status, c.teacher_id, c.category_id,
        coalesce(s.rating_count, 0) AS rating_count,
        {_RATING} AS rating"""
 
+# The fields a page and a search hit share, as the columns of a row Postgres turns into a JSON
+# object (`row_to_json`, a third cheaper than `json_build_object`); the names are the keys.
+_CARD = f"""c.id, c.title, c.teacher_id, coalesce(t.name, '') AS teacher_name, c.category_id,
+           c.level, c.language, c.price::text AS price, c.currency, c.cover_url,
+           {_RATING} AS rating,
+           coalesce(s.rating_count, 0) AS rating_count,
+           coalesce(s.students_count, 0) AS students_count,
+           ls.lessons_count, ls.duration_minutes,
+           {_iso('c.published_at')} AS published_at, {_iso('c.updated_at')} AS updated_at"""
+
 # Teacher names come in as parameters: they live in the identity schema, and contexts are never
 # joined in SQL (each may move to its own database).
-_COURSE_DOCUMENTS = text(f"""
-WITH teacher AS (
-    SELECT * FROM unnest(CAST(:teacher_ids AS uuid[]), CAST(:teacher_names AS text[]))
-        AS t(id, name)
-)
-SELECT {HEAD_COLUMNS},
-       json_build_object(
-           'id', c.id, 'title', c.title, 'teacher_id', c.teacher_id,
-           'teacher_name', coalesce(t.name, ''), 'category_id', c.category_id,
-           'level', c.level, 'language', c.language, 'price', c.price::text,
-           'currency', c.currency, 'cover_url', c.cover_url, 'status', c.status,
-           'rating', {_RATING},
-           'rating_count', coalesce(s.rating_count, 0),
-           'students_count', coalesce(s.students_count, 0),
-           'lessons_count', ls.lessons_count, 'duration_minutes', ls.duration_minutes,
-           'published_at', {_iso('c.published_at')}, 'updated_at', {_iso('c.updated_at')},
-           'version', c.version, 'description_html', c.description_html,
-           'modules', mo.modules)::text AS page,
-       ls.lessons, ls.lesson_ids
+_CARD_SOURCES = """
 FROM catalog.courses AS c
-LEFT JOIN teacher AS t ON t.id = c.teacher_id
+LEFT JOIN unnest(CAST(:teacher_ids AS uuid[]), CAST(:teacher_names AS text[])) AS t(id, name)
+       ON t.id = c.teacher_id
 LEFT JOIN catalog.course_stats AS s ON s.course_id = c.id
 CROSS JOIN LATERAL (
-    SELECT coalesce(json_agg(json_build_object(
-               'id', m.id, 'title', m.title, 'lessons', (
-                   SELECT coalesce(json_agg(json_build_object(
-                              'id', l.id, 'title', l.title,
-                              'duration_minutes', l.duration_minutes, 'preview', l.preview)
-                          ORDER BY l.position, l.id), '[]')
-                   FROM catalog.lessons AS l WHERE l.module_id = m.id))
-           ORDER BY m.position, m.id), '[]') AS modules
-    FROM catalog.modules AS m WHERE m.course_id = c.id
+    SELECT count(*) AS lessons_count, coalesce(sum(l.duration_minutes), 0) AS duration_minutes
+    FROM catalog.lessons AS l WHERE l.course_id = c.id
+) AS ls"""
+
+_PAGES = text(f"""
+SELECT {HEAD_COLUMNS}, row_to_json(page)::text
+{_CARD_SOURCES}
+CROSS JOIN LATERAL (
+    SELECT coalesce(json_agg(module ORDER BY m.position, m.id), '[]') AS modules
+    FROM catalog.modules AS m
+    CROSS JOIN LATERAL (
+        SELECT m.id, m.title, (
+            SELECT coalesce(json_agg(lesson ORDER BY l.position, l.id), '[]')
+            FROM catalog.lessons AS l
+            CROSS JOIN LATERAL (SELECT l.id, l.title, l.duration_minutes, l.preview) AS lesson
+            WHERE l.module_id = m.id) AS lessons
+    ) AS module
+    WHERE m.course_id = c.id
 ) AS mo
 CROSS JOIN LATERAL (
-    SELECT count(*) AS lessons_count, coalesce(sum(o.duration_minutes), 0) AS duration_minutes,
-           coalesce(array_agg(json_build_object(
-               'id', o.id, 'course_id', c.id, 'module_id', o.module_id,
-               'teacher_id', c.teacher_id, 'course_status', c.status, 'title', o.title,
-               'content_md', o.content_md, 'video_url', o.video_url,
-               'duration_minutes', o.duration_minutes, 'preview', o.preview,
-               'position', o.rank, 'version', c.version)::text ORDER BY o.rank), '{{}}') AS lessons,
-           coalesce(array_agg(o.id::text ORDER BY o.rank), '{{}}') AS lesson_ids
+    SELECT {_CARD}, c.status, c.version, c.description_html, mo.modules
+) AS page
+WHERE c.id = ANY(CAST(:ids AS uuid[]))
+ORDER BY c.id
+""")
+
+_SEARCH_ROWS = text(f"""
+SELECT {HEAD_COLUMNS}, row_to_json(hit)::text, c.description_html
+{_CARD_SOURCES}
+CROSS JOIN LATERAL (SELECT {_CARD}) AS hit
+WHERE c.id = ANY(CAST(:ids AS uuid[]))
+ORDER BY c.id
+""")
+
+_LESSONS = text("""
+SELECT c.id, c.version, ls.lessons, ls.lesson_ids
+FROM catalog.courses AS c
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(row_to_json(lesson)::text ORDER BY o.rank), '{}') AS lessons,
+           coalesce(array_agg(o.id::text ORDER BY o.rank), '{}') AS lesson_ids
     FROM (
         SELECT l.*, row_number() OVER (ORDER BY m.position, m.id, l.position, l.id) - 1 AS rank
         FROM catalog.lessons AS l JOIN catalog.modules AS m ON m.id = l.module_id
         WHERE l.course_id = c.id
     ) AS o
+    CROSS JOIN LATERAL (
+        SELECT o.id, c.id AS course_id, o.module_id, c.teacher_id, c.status AS course_status,
+               o.title, o.content_md, o.video_url, o.duration_minutes, o.preview,
+               o.rank AS position, c.version
+    ) AS lesson
 ) AS ls
 WHERE c.id = ANY(CAST(:ids AS uuid[]))
 ORDER BY c.id
@@ -113,7 +135,7 @@ class CourseHead:
 
     @property
     def document_version(self) -> int:
-        """The page's stored version: grows with every course change and every stats change."""
+        """A page's or search document's version: grows with every course and stats change."""
         return self.version + self.stats_version
 
     def entries(self) -> list[IndexEntry]:
@@ -124,27 +146,65 @@ class CourseHead:
 
 
 @dataclass(frozen=True)
-class CourseDocuments(CourseHead):
-    """One course as the projections write it: the page and lesson JSON plus what indexes need."""
+class CoursePageRow(CourseHead):
+    """A course page as JSON, with what the lists need."""
 
     page_json: str
-    lessons_json: list[str]  # in course order
+
+
+@dataclass(frozen=True)
+class CourseSearchRow(CourseHead):
+    """What a search document is made of: the card as JSON, and the description's HTML."""
+
+    hit_json: str
+    description_html: str
+
+
+@dataclass(frozen=True)
+class CourseLessons:
+    """A course's lesson documents as JSON, in course order, versioned by the course."""
+
+    id: uuid.UUID
+    version: int
+    lessons_json: list[str]
     lesson_ids: list[str]  # the same order
 
 
-async def load_course_documents(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]
-                                ) -> list[CourseDocuments]:
-    """The current documents of the given courses (missing ids are left out), in id order."""
+async def _teacher_names(conn: AsyncConnection, course_ids: list[uuid.UUID]) -> dict[str, Any]:
+    """The `teacher_ids`/`teacher_names` parameters of the queries that show teacher names."""
+    teacher_ids = list((await conn.scalars(
+        select(Course.teacher_id).where(Course.id.in_(course_ids)).distinct())).all())
+    names = {row[0]: row[1] for row in await conn.execute(
+        select(User.id, User.name).where(User.id.in_(teacher_ids)))} if teacher_ids else {}
+    return {"teacher_ids": list(names), "teacher_names": list(names.values())}
+
+
+async def _load(engine: AsyncEngine, statement: TextClause, course_ids: Sequence[uuid.UUID],
+                *, names: bool) -> list[Any]:
     if not course_ids:
         return []
     ids = list(course_ids)
     async with engine.connect() as conn:
         # A batch is costed high enough for JIT compilation, which takes longer than the query.
         await conn.execute(text("SET LOCAL jit = off"))
-        teacher_ids = list((await conn.scalars(
-            select(Course.teacher_id).where(Course.id.in_(ids)).distinct())).all())
-        names = {row[0]: row[1] for row in await conn.execute(
-            select(User.id, User.name).where(User.id.in_(teacher_ids)))} if teacher_ids else {}
-        rows = await conn.execute(_COURSE_DOCUMENTS, {
-            "ids": ids, "teacher_ids": list(names), "teacher_names": list(names.values())})
-        return [CourseDocuments(*row) for row in rows]
+        params = {"ids": ids, **(await _teacher_names(conn, ids) if names else {})}
+        return list(await conn.execute(statement, params))
+
+
+async def load_course_pages(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]
+                            ) -> list[CoursePageRow]:
+    """The current pages of the given courses (missing ids are left out), in id order."""
+    return [CoursePageRow(*row) for row in await _load(engine, _PAGES, course_ids, names=True)]
+
+
+async def load_search_rows(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]
+                           ) -> list[CourseSearchRow]:
+    """What the search documents of the given courses are made of, in id order."""
+    return [CourseSearchRow(*row)
+            for row in await _load(engine, _SEARCH_ROWS, course_ids, names=True)]
+
+
+async def load_course_lessons(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]
+                              ) -> list[CourseLessons]:
+    """The lesson documents of the given courses (missing ids are left out), in id order."""
+    return [CourseLessons(*row) for row in await _load(engine, _LESSONS, course_ids, names=False)]

@@ -1,11 +1,9 @@
 """The courses projection's stats-only path: a new enrollment or review changes three numbers of a
-course page, its places in the `popular` and `rating` lists and its search document, not its
-outline or lessons (ADR 0011).
+course page and its places in the `popular` and `rating` lists, not its outline (ADR 0011).
 
-A stored page may be patched only if it shows the course's current content: its course version is
-the current one, and that version's lessons were written too (a worker that died between the page
-and the lessons left an older lessons guard, and the full path must finish its work). The patched
-page then equals the full render of the same write-model state, version included.
+A stored page may be patched only if it shows the course's current content (its course version is
+the current one); the patched page then equals the full render of the same write-model state,
+version included. Lessons and the search index are projections of their own (ADR 0016).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projectors.base import Stores, Targets
 from projectors.catalog_documents import HEAD_COLUMNS, CourseHead
-from read.stores.catalog import COURSES, LESSONS
+from read.stores.catalog import COURSES
 from read.stores.documents import DocumentItem, DocumentSpace, encode, unwrap_doc
 
 _COURSE_HEADS = text(f"""
@@ -44,46 +42,38 @@ def with_stats(page: dict[str, Any], head: CourseHead) -> dict[str, Any]:
             "students_count": head.students_count}
 
 
-async def _current_pages(stores: Stores, generation: int, lessons_generation: int,
-                         heads: Sequence[CourseHead]) -> dict[uuid.UUID, dict[str, Any]]:
+async def _current_pages(space: DocumentSpace, generation: int, heads: Sequence[CourseHead]
+                         ) -> dict[uuid.UUID, dict[str, Any]]:
     """The stored pages (by course id) that show the course's current content."""
-    courses, lessons = DocumentSpace(stores.redis, COURSES), DocumentSpace(stores.redis, LESSONS)
-    raws = await stores.redis.mget(
-        [courses.key(generation, f"doc:{head.id}") for head in heads]
-        + [lessons.key(lessons_generation, f"course:{head.id}:version") for head in heads])
-    pages, guards = raws[:len(heads)], raws[len(heads):]
+    raws = await space.redis.mget([space.key(generation, f"doc:{head.id}") for head in heads])
     current = {}
-    for head, raw, guard in zip(heads, pages, guards, strict=True):
+    for head, raw in zip(heads, raws, strict=True):
         page = unwrap_doc(raw)
-        if page is not None and page["version"] == head.version and guard is not None \
-                and int(guard) >= head.version:
+        if page is not None and page["version"] == head.version:
             current[head.id] = page
     return current
 
 
 async def patch_stats(stores: Stores, ids: Sequence[uuid.UUID], targets: Targets
-                      ) -> tuple[list[tuple[CourseHead, dict[str, Any]]], list[uuid.UUID]]:
+                      ) -> list[uuid.UUID]:
     """Writes the new stats into every target generation where the stored page is current.
 
-    Returns the patched pages (for the search index) and the ids the full path must write.
+    Returns the ids the full path must write.
     """
     generations = list(targets.generations.get(COURSES, ()))
-    lesson_generations = list(targets.generations.get(LESSONS, ()))
-    if not generations or len(generations) != len(lesson_generations):
-        return [], list(ids)  # a rebuild started or ended while the targets were read
-    heads = await load_course_heads(stores.engine, ids)
-    patchable = {head.id: head for head in heads}
+    if not generations:
+        return list(ids)
+    space = DocumentSpace(stores.redis, COURSES)
+    patchable = {head.id: head for head in await load_course_heads(stores.engine, ids)}
     pages: dict[uuid.UUID, dict[str, Any]] = {}
-    for generation, lessons_generation in zip(generations, lesson_generations, strict=True):
-        current = await _current_pages(stores, generation, lessons_generation,
-                                       list(patchable.values()))
+    for generation in generations:
+        current = await _current_pages(space, generation, list(patchable.values()))
         patchable = {course_id: head for course_id, head in patchable.items()
                      if course_id in current}
         pages = {course_id: current[course_id] for course_id in patchable}
-    patched = [(head, with_stats(pages[head.id], head)) for head in patchable.values()]
-    items: list[DocumentItem] = [(str(head.id), head.document_version, encode(page),
-                                  head.entries()) for head, page in patched]
-    space = DocumentSpace(stores.redis, COURSES)
+    items: list[DocumentItem] = [
+        (str(head.id), head.document_version, encode(with_stats(pages[head.id], head)),
+         head.entries()) for head in patchable.values()]
     for generation in generations:
         await space.upsert_many(generation, items)
-    return patched, [course_id for course_id in ids if course_id not in patchable]
+    return [course_id for course_id in ids if course_id not in patchable]

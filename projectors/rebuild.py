@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from common.errors import Conflict
-from projectors.base import Projection, Stores, Targets
+from projectors.base import Projection, Stores, Targets, WritesScans
 from read.stores.documents import DocumentSpace
 from read.stores.ops import PROJECTION_NAMES_KEY, REBUILD_STATUS_PREFIX
 
@@ -51,9 +51,10 @@ async def _write_all(projection: Projection, stores: Stores, targets: Targets, *
     search database, another builds documents. Bounded, so memory stays flat.
     """
     in_flight: set[asyncio.Task[None]] = set()
+    write = projection.write_scanned if isinstance(projection, WritesScans) else projection.write
 
     async def write_batch(ids: list[uuid.UUID]) -> None:
-        await projection.write(stores, ids, targets)
+        await write(stores, ids, targets)
         await on_batch(len(ids))
 
     try:

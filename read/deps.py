@@ -19,6 +19,7 @@ from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
 from read.stores.notifications import NotificationsReadStore
+from read.stores.page_cache import CoursePageCache
 from read.stores.reviews import ReviewsReadStore
 from read.stores.teacher import TeacherReadStore
 from read.stores.users import UserDoc, UsersReadStore
@@ -40,6 +41,7 @@ class ReadResources:
     reviews: ReviewsReadStore
     billing: BillingReadStore
     teacher: TeacherReadStore
+    pages: CoursePageCache
 
 
 def resources_of(request: Request) -> ReadResources:
@@ -134,23 +136,26 @@ async def _claims(
 Claims = Annotated[AccessClaims, Depends(_claims)]
 
 
-async def _optional_claims(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AccessClaims | None:
+async def claims_if_sent(request: Request) -> AccessClaims | None:
     """Anonymous callers are welcome; a token that is sent must still be valid."""
+    credentials = await _bearer(request)
     return resources_of(request).verifier.verify(credentials.credentials) if credentials else None
 
 
-OptionalClaims = Annotated[AccessClaims | None, Depends(_optional_claims)]
+OptionalClaims = Annotated[AccessClaims | None, Depends(claims_if_sent)]
 
 
-async def _optional_reader(request: Request, claims: OptionalClaims, _: Consistent
-                           ) -> UserDoc | None:
+async def reader_if_known(request: Request, claims: AccessClaims | None) -> UserDoc | None:
+    """The caller's user document, or None for anonymous, unknown or blocked callers."""
     if claims is None:
         return None
     user = await resources_of(request).users.get(claims.user_id)
     return None if user is None or user.blocked else user
+
+
+async def _optional_reader(request: Request, claims: OptionalClaims, _: Consistent
+                           ) -> UserDoc | None:
+    return await reader_if_known(request, claims)
 
 
 OptionalReader = Annotated[UserDoc | None, Depends(_optional_reader)]

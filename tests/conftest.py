@@ -13,6 +13,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from apps.local_services import LocalService, ensure_database, resolve_postgres, resolve_redis
+from common.rates import Rate
 from common.settings import Settings
 from common.tokens import generate_private_pem
 from read.search.port import create_search_index
@@ -24,6 +25,10 @@ WRITE_TABLES = tuple(f"{table.schema}.{table.name}" for table in metadata.sorted
 # Tests own database `edu_test` and Redis db 15; `edu up` uses `edu` and db 0.
 TEST_DATABASE = "edu_test"
 TEST_REDIS_DB = 15
+UNLIMITED_IN_TESTS = (
+    "rate_login_per_ip", "rate_login_per_email", "rate_register_per_ip",
+    "rate_email_requests_per_ip", "rate_email_requests_per_email", "rate_auth_tokens_per_ip",
+)
 EMBEDDED_DIR = Path(__file__).resolve().parent.parent / ".edu-test"
 
 
@@ -56,6 +61,11 @@ def settings(tmp_path_factory: pytest.TempPathFactory,
         # Tests read their own changes right after they settle; tests of the search-answer
         # cache turn it on themselves.
         search_cache_seconds=0,
+        # The whole suite signs up and logs in from 127.0.0.1: per-IP and per-email auth limits
+        # are out of its way. Per-account command limits and the global limits keep their
+        # production defaults (a busy human and the Locust scenarios fit within them);
+        # tests/e2e/test_rate_limits.py sets low limits of its own.
+        **{name: Rate(1_000_000, 1) for name in UNLIMITED_IN_TESTS},
     )
 
 

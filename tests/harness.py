@@ -71,8 +71,11 @@ def link_token(message: Message) -> str:
 async def serve(app: FastAPI) -> AsyncIterator[str]:
     """Runs an app under uvicorn on a free loopback port; yields its base URL."""
     port = free_port()
+    # As `edu serve` runs them: the client address is the peer's (common/ratelimit.py decides
+    # which proxies' X-Forwarded-For to believe), and no Server banner.
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+                                           lifespan="on", proxy_headers=False,
+                                           server_header=False))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

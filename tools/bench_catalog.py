@@ -80,14 +80,16 @@ class BenchEnvironment:
 
         Both apps get a database pool as large as the load's concurrency: with the default
         (10 + 10 overflow) the overflow connections are opened and closed per request, a cost
-        of that configuration rather than of either read path.
+        of that configuration rather than of either read path. Rate limits are off: the
+        benchmarks measure capacity, and the load comes from one address and a few accounts.
         """
         return {**os.environ, "DATABASE_URL": self.settings.database_url,
                 "SEARCH_DATABASE_URL": self.settings.search_database,
                 "REDIS_URL": self.settings.redis_url, "ENVIRONMENT": "development",
                 "DATA_DIR": str(self.settings.data_dir),
                 "DB_POOL_SIZE": str(max(self.concurrency, 10)), "DB_MAX_OVERFLOW": "0",
-                "REDIS_MAX_CONNECTIONS": str(max(self.concurrency * 2, 50))}
+                "REDIS_MAX_CONNECTIONS": str(max(self.concurrency * 2, 50)),
+                "RATE_LIMITS_ENABLED": "false"}
 
     def stop(self) -> None:
         for service in self.services:
@@ -627,7 +629,8 @@ def targets(report: dict[str, Any]) -> list[list[str]]:
         rate = rebuild["projections"]["courses"]["docs_per_second"]
         marks = rebuild["rss_by_progress"]
         growth = (marks.get("100%", 0) - marks.get("10%", 0)) / max(marks.get("10%", 0), 1e-9)
-        rows += [["rebuild ≥ 5,000 course docs/s", f"{rate:,}/s", _verdict(rate >= 5000)],
+        rows += [["rebuild ≥ 5,000 course docs/s (`courses`: pages and lists)", f"{rate:,}/s",
+                  _verdict(rate >= 5000)],
                  ["rebuild memory flat (RSS 10 % → 100 % of courses)",
                   " → ".join(f"{v} MB" for v in marks.values()), _verdict(growth <= 0.2)]]
     seed = report["seed"]

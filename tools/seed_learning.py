@@ -35,10 +35,12 @@ FROM catalog.courses c
 LEFT JOIN (SELECT m.course_id, array_agg(l.id ORDER BY m.position, l.position) AS lesson_ids
            FROM catalog.modules m JOIN catalog.lessons l ON l.module_id = m.id
            GROUP BY m.course_id) AS outline ON outline.course_id = c.id
-WHERE NOT EXISTS (SELECT 1 FROM learning.course_facts f WHERE f.course_id = c.id);
+WHERE NOT EXISTS (SELECT 1 FROM learning.course_facts f WHERE f.course_id = c.id)
+ON CONFLICT (course_id) DO NOTHING;
 INSERT INTO billing.course_terms (course_id, version, teacher_id, status, price, currency)
 SELECT c.id, c.version, c.teacher_id, c.status, c.price, c.currency FROM catalog.courses c
-WHERE NOT EXISTS (SELECT 1 FROM billing.course_terms t WHERE t.course_id = c.id);
+WHERE NOT EXISTS (SELECT 1 FROM billing.course_terms t WHERE t.course_id = c.id)
+ON CONFLICT (course_id) DO NOTHING;
 """
 ADD_COURSE_STATS = """
 INSERT INTO catalog.course_stats (course_id, students_count, rating_count, rating_sum, version)

@@ -8,7 +8,12 @@ from typing import Any
 
 from projectors.base import Projection, Stores
 from projectors.billing import PaymentsProjection
-from projectors.catalog import CategoriesProjection, CoursesProjection
+from projectors.catalog import (
+    CategoriesProjection,
+    CoursesProjection,
+    LessonsProjection,
+    SearchProjection,
+)
 from projectors.learning import EnrollmentsProjection
 from projectors.live import apply_live
 from projectors.notifications import NotificationsProjection
@@ -38,7 +43,8 @@ from write.notifications import reactions as notifications
 from write.outbox import UnitOfWork
 
 PROJECTIONS: dict[str, Projection] = {
-    p.name: p for p in (UsersProjection(), CoursesProjection(), CategoriesProjection(),
+    p.name: p for p in (UsersProjection(), CoursesProjection(), LessonsProjection(),
+                        SearchProjection(), CategoriesProjection(),
                         EnrollmentsProjection(), NotificationsProjection(), ReviewsProjection(),
                         PaymentsProjection(), TeacherStatsProjection())
 }

@@ -153,11 +153,12 @@ def course_entries(*, course_id: UUID, teacher_id: UUID, category_id: UUID | Non
     member = str(course_id)
     entries = [IndexEntry(f"teacher:{teacher_id}", updated_at, member)]
     if status == "published" and published_at is not None:
-        scores = {"newest": published_at, "popular": float(students_count), "rating": rating}
-        for list_key, score in scores.items():
-            entries.append(IndexEntry(f"list:{list_key}", score, member))
-            if category_id is not None:
-                entries.append(IndexEntry(f"cat:{category_id}:{list_key}", score, member))
+        category = f"cat:{category_id}:" if category_id is not None else None
+        for list_key, score in (("newest", published_at), ("popular", float(students_count)),
+                                ("rating", rating)):
+            entries.append(IndexEntry("list:" + list_key, score, member))
+            if category is not None:
+                entries.append(IndexEntry(category + list_key, score, member))
     return entries
 
 

@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from common.errors import AppError
 from common.settings import Settings
 from projectors.base import Stores, Targets
-from projectors.catalog import CoursesProjection
-from projectors.catalog_documents import CourseDocuments
+from projectors.catalog import CoursesProjection, LessonsProjection, SearchProjection
 from projectors.rebuild import rebuild, verify
 from read.search.port import create_search_index
 from read.stores.catalog import COURSES, LESSONS
@@ -194,7 +193,6 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
     redis = Redis.from_url(settings.redis_url)
     search = await create_search_index(settings)
     stores = Stores(engine, redis, search)
-    projection = CoursesProjection()
     try:
         await redis.flushdb()
         await search.drop()
@@ -208,8 +206,7 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
             touched = await author.run(action, pick, flag)
             if touched is not None:
                 # What a slow worker that read the course now would write much later.
-                snapshot = await projection.expected(stores, [touched])
-                stale.append(_late_write(stores, snapshot))
+                stale.append(_late_write(stores, await _snapshot(stores, touched)))
         ctx = {"settings": settings, "engine": engine, "redis": redis, "search": search,
                "job_try": 1}
         jobs = [project_event(ctx, body) for body in await envelopes(engine)]
@@ -220,7 +217,8 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
                    zip(await envelopes(engine), schedule * 10, strict=False) if crash]
         await _deliver([*jobs, *duplicates, *crashes, *stale], schedule)
 
-        projections = ("courses", "categories", "reviews")  # users were made without events
+        # Users were made without events.
+        projections = ("courses", "lessons", "search", "categories", "reviews")
         for name in projections:
             assert await verify(PROJECTIONS[name], stores) == {}, name
         spaces = (COURSES, LESSONS, REVIEWS)
@@ -235,9 +233,21 @@ async def _check(settings: Settings, plan: list[tuple[str, int, bool]],
         await engine.dispose()
 
 
-async def _late_write(stores: Stores, snapshot: list[CourseDocuments]) -> None:
-    targets = Targets({COURSES: [1], LESSONS: [1]}, ["live"])
-    await CoursesProjection().write_documents(stores, snapshot, targets)
+Snapshot = tuple[list[Any], list[Any], list[Any]]
+
+
+async def _snapshot(stores: Stores, course_id: uuid.UUID) -> Snapshot:
+    """The course's documents as each of its projections would write them now."""
+    return (await CoursesProjection().expected(stores, [course_id]),
+            await LessonsProjection().expected(stores, [course_id]),
+            await SearchProjection().expected(stores, [course_id]))
+
+
+async def _late_write(stores: Stores, snapshot: Snapshot) -> None:
+    pages, lessons, search = snapshot
+    await CoursesProjection().write_loaded(stores, pages, Targets({COURSES: [1]}))
+    await LessonsProjection().write_loaded(stores, lessons, Targets({LESSONS: [1]}))
+    await SearchProjection().write_loaded(stores, search, Targets({}, ["live"]))
 
 
 async def _deliver(actions: list[Awaitable[Any]], schedule: Schedule) -> None:

@@ -43,7 +43,7 @@ from write.learning import handlers as learning
 from write.learning.commands import Enroll
 from write.outbox import UnitOfWork
 
-JOURNEY = ("enrollments", "notifications", "payments", "reviews", "courses")
+JOURNEY = ("enrollments", "notifications", "payments", "reviews", "courses", "lessons", "search")
 ACTIONS = ("enroll", "complete", "complete", "complete", "review", "pay", "decline", "refund",
            "refund", "add_lesson", "add_lesson", "remove_lesson", "deliver", "deliver", "deliver")
 # Every plan starts with two students paying for the paid course and one enrolling in the free
