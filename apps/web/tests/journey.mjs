@@ -71,6 +71,13 @@ async function verifyEmail(page) {
   await page.goto(link);
   await page.getByText("Your email address is confirmed.").waitFor();
   check(true, "the mailed link verified the email");
+  await page.goto(`${WEB_URL}/verify-email?token=not-a-real-token-at-all`);
+  await page.getByRole("alert").filter({ hasText: "invalid_token" }).waitFor();
+  const resend = page.getByRole("form", { name: "Send a new verification link" });
+  await resend.getByLabel("Email for a new link").fill(STUDENT.email);
+  await resend.getByRole("button", { name: "Send a new link" }).click();
+  await page.getByText("a new link is on its way").waitFor();
+  check(true, "a bad link shows the API's error and offers a new link");
 }
 
 async function logIn(page, context) {

@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useRef } from "react";
 
+import { ResendVerification } from "@/components/ResendVerification";
 import { ErrorNotice, FormCard, Notice } from "@/components/ui/forms";
 import { api } from "@/lib/api-client";
 
@@ -25,11 +26,17 @@ export function VerifyEmail({ token }: { token?: string }) {
   return (
     <FormCard title="Email verification">
       {!token ? (
-        <ErrorNotice error={new Error("This link has no token. Open the link from the email again.")} />
+        <>
+          <ErrorNotice error={new Error("This link has no token. Open the link from the email again.")} />
+          <ResendVerification />
+        </>
       ) : mutation.isSuccess ? (
         <Notice>Your email address is confirmed.</Notice>
       ) : mutation.isError ? (
-        <ErrorNotice error={mutation.error} />
+        <>
+          <ErrorNotice error={mutation.error} />
+          <ResendVerification />
+        </>
       ) : (
         <p role="status">Confirming your email address…</p>
       )}
