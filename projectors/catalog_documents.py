@@ -16,13 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from read.stores.catalog import course_entries
 from read.stores.documents import IndexEntry
-from write.catalog.models import Course
-from write.identity.models import User
 
 
 def _iso(column: str) -> str:
@@ -57,7 +54,7 @@ _CARD = f"""c.id, c.title, c.teacher_id, coalesce(t.name, '') AS teacher_name, c
 # joined in SQL (each may move to its own database).
 _CARD_SOURCES = """
 FROM catalog.courses AS c
-LEFT JOIN unnest(CAST(:teacher_ids AS uuid[]), CAST(:teacher_names AS text[])) AS t(id, name)
+LEFT JOIN unnest($2::uuid[], $3::text[]) AS t(id, name)
        ON t.id = c.teacher_id
 LEFT JOIN catalog.course_stats AS s ON s.course_id = c.id
 CROSS JOIN LATERAL (
@@ -65,7 +62,7 @@ CROSS JOIN LATERAL (
     FROM catalog.lessons AS l WHERE l.course_id = c.id
 ) AS ls"""
 
-_PAGES = text(f"""
+_PAGES = f"""
 SELECT {HEAD_COLUMNS}, row_to_json(page)::text
 {_CARD_SOURCES}
 CROSS JOIN LATERAL (
@@ -83,19 +80,19 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT {_CARD}, c.status, c.version, c.description_html, mo.modules
 ) AS page
-WHERE c.id = ANY(CAST(:ids AS uuid[]))
+WHERE c.id = ANY($1::uuid[])
 ORDER BY c.id
-""")
+"""
 
-_SEARCH_ROWS = text(f"""
+_SEARCH_ROWS = f"""
 SELECT {HEAD_COLUMNS}, row_to_json(hit)::text, c.description_html
 {_CARD_SOURCES}
 CROSS JOIN LATERAL (SELECT {_CARD}) AS hit
-WHERE c.id = ANY(CAST(:ids AS uuid[]))
+WHERE c.id = ANY($1::uuid[])
 ORDER BY c.id
-""")
+"""
 
-_LESSONS = text("""
+_LESSONS = """
 SELECT c.id, c.version, ls.lessons, ls.lesson_ids
 FROM catalog.courses AS c
 CROSS JOIN LATERAL (
@@ -112,9 +109,9 @@ CROSS JOIN LATERAL (
                o.rank AS position, c.version
     ) AS lesson
 ) AS ls
-WHERE c.id = ANY(CAST(:ids AS uuid[]))
+WHERE c.id = ANY($1::uuid[])
 ORDER BY c.id
-""")
+"""
 
 
 @dataclass(frozen=True)
@@ -170,25 +167,31 @@ class CourseLessons:
     lesson_ids: list[str]  # the same order
 
 
-async def _teacher_names(conn: AsyncConnection, course_ids: list[uuid.UUID]) -> dict[str, Any]:
-    """The `teacher_ids`/`teacher_names` parameters of the queries that show teacher names."""
-    teacher_ids = list((await conn.scalars(
-        select(Course.teacher_id).where(Course.id.in_(course_ids)).distinct())).all())
-    names = {row[0]: row[1] for row in await conn.execute(
-        select(User.id, User.name).where(User.id.in_(teacher_ids)))} if teacher_ids else {}
-    return {"teacher_ids": list(names), "teacher_names": list(names.values())}
+_TEACHERS = "SELECT DISTINCT teacher_id FROM catalog.courses WHERE id = ANY($1::uuid[])"
+_NAMES = "SELECT id, name FROM identity.users WHERE id = ANY($1::uuid[])"
 
 
-async def _load(engine: AsyncEngine, statement: TextClause, course_ids: Sequence[uuid.UUID],
+async def _load(engine: AsyncEngine, statement: str, course_ids: Sequence[uuid.UUID],
                 *, names: bool) -> list[Any]:
+    """Rows of one loader query, through the pooled connection's asyncpg driver: SQLAlchemy's
+    result rows cost the rebuild more Python than the rest of building a page (ADR 0008)."""
     if not course_ids:
         return []
     ids = list(course_ids)
     async with engine.connect() as conn:
-        # A batch is costed high enough for JIT compilation, which takes longer than the query.
-        await conn.execute(text("SET LOCAL jit = off"))
-        params = {"ids": ids, **(await _teacher_names(conn, ids) if names else {})}
-        return list(await conn.execute(statement, params))
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        async with driver.transaction(readonly=True):
+            # A batch is costed high enough for JIT compilation, which takes longer than the query.
+            await driver.execute("SET LOCAL jit = off")
+            if not names:
+                return list(await driver.fetch(statement, ids))
+            # Teacher names come from the identity schema in a query of their own: contexts are
+            # never joined in SQL (each may move to its own database).
+            teacher_ids = [row[0] for row in await driver.fetch(_TEACHERS, ids)]
+            named = await driver.fetch(_NAMES, teacher_ids)
+            return list(await driver.fetch(statement, ids, [row[0] for row in named],
+                                           [row[1] for row in named]))
 
 
 async def load_course_pages(engine: AsyncEngine, course_ids: Sequence[uuid.UUID]
