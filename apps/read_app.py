@@ -29,6 +29,7 @@ from common.metrics import (
 from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
+from read.hot_path import KeptCoursePages
 from read.routers.billing import router as billing_router
 from read.routers.catalog import router as catalog_router
 from read.routers.learning import router as learning_router
@@ -108,6 +109,8 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     async def search_ready() -> None:
         await app.state.resources.search.count()
 
+    # Added first, so it runs last of the middlewares: after metrics and the global limit.
+    app.add_middleware(KeptCoursePages)
     install_plumbing(app, service=SERVICE, max_body_bytes=settings.max_body_bytes,
                      readiness={"redis": redis_ready, "search": search_ready},
                      before_scrape=lambda: sample_search_pool(app.state.resources.search),

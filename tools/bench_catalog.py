@@ -49,7 +49,7 @@ BENCH_REDIS_DB = int(os.environ.get("EDU_BENCH_REDIS_DB", "9"))
 # A Redis db is flushed only when empty or marked as the benchmark's own.
 MARKER_KEY = "edu:bench:marker"
 ROOT = Path(__file__).resolve().parent.parent
-PROJECTIONS = ("users", "courses", "categories")
+PROJECTIONS = ("users", "courses", "lessons", "search", "categories")
 TYPOS = ("pyhton", "програмирование", "machne", "статистка", "javascirpt", "маркетнг",
          "databses", "фотографя")
 console = Console(highlight=False)

@@ -74,6 +74,15 @@ class CoursePageCache:
         """How many announcements this process has heard."""
         return self._announcements
 
+    def published(self, course_id: UUID) -> bytes | None:
+        """A kept page that anyone may see, without touching Redis (None: ask `page`)."""
+        kept = self._pages.get(course_id) if self._listening else None
+        if kept is None or kept.status != "published" or kept.expires <= time.monotonic():
+            return None
+        self._pages.move_to_end(course_id)
+        PAGE_CACHE.labels("hit").inc()
+        return kept.body
+
     async def page(self, course_id: UUID, *, fresh: bool) -> KeptPage | None:
         """The page (None: no such course); from memory unless `fresh` or not listening."""
         kept = self._pages.get(course_id) if self._listening and not fresh else None
