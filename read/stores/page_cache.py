@@ -76,18 +76,24 @@ class CoursePageCache:
 
     def published(self, course_id: UUID) -> bytes | None:
         """A kept page that anyone may see, without touching Redis (None: ask `page`)."""
-        kept = self._pages.get(course_id) if self._listening else None
-        if kept is None or kept.status != "published" or kept.expires <= time.monotonic():
+        kept = self._servable(course_id)
+        if kept is None or kept.status != "published":
             return None
-        self._pages.move_to_end(course_id)
         PAGE_CACHE.labels("hit").inc()
         return kept.body
 
+    def _servable(self, course_id: UUID) -> KeptPage | None:
+        """The kept page, if one may be served now."""
+        kept = self._pages.get(course_id) if self._listening else None
+        if kept is None or kept.expires <= time.monotonic():
+            return None
+        self._pages.move_to_end(course_id)
+        return kept
+
     async def page(self, course_id: UUID, *, fresh: bool) -> KeptPage | None:
         """The page (None: no such course); from memory unless `fresh` or not listening."""
-        kept = self._pages.get(course_id) if self._listening and not fresh else None
-        if kept is not None and kept.expires > time.monotonic():
-            self._pages.move_to_end(course_id)
+        kept = None if fresh else self._servable(course_id)
+        if kept is not None:
             PAGE_CACHE.labels("hit").inc()
             return kept
         PAGE_CACHE.labels("bypass" if fresh or not self._listening else "miss").inc()
