@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from common.logs import configure_logging
+from common.runtime import tune_garbage_collection
 from common.settings import Settings
 
 app = typer.Typer(help="EduPlatform: run the CQRS platform locally and operate it.",
@@ -63,6 +64,7 @@ def serve(
     if api not in ("write", "read"):
         raise typer.BadParameter("choose 'write' or 'read'", param_hint="API")
     factory = f"apps.{api}_app:create_{api}_app"
+    tune_garbage_collection()
     # Several processes share one /metrics through files in PROMETHEUS_MULTIPROC_DIR.
     with multiprocess_metrics(enabled=workers > 1):
         uvicorn.run(factory, factory=True, host=host,
@@ -109,6 +111,7 @@ def relay() -> None:
     from apps.relay import run_relay
 
     configure_logging()
+    tune_garbage_collection()
     asyncio.run(run_relay(operator_settings()))
 
 
@@ -118,6 +121,7 @@ def worker() -> None:
     from apps.worker import build_worker
 
     configure_logging()
+    tune_garbage_collection()
     build_worker(operator_settings()).run()
 
 

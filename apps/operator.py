@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from apps.resources import create_redis
+from common.runtime import tune_garbage_collection
 from common.settings import Settings
 from projectors.base import Stores
 from projectors.rebuild import RebuildResult, rebuild, verify
@@ -55,6 +56,7 @@ async def rebuild_with_progress(settings: Settings, name: str, *, batch_size: in
                TaskProgressColumn(), TextColumn("{task.fields[rate]:>8} docs/s"),
                TimeElapsedColumn(), TimeRemainingColumn())
     async with operator_stores(settings) as stores:
+        tune_garbage_collection()
         with Progress(*columns) as progress:
             for projection_name in chosen(name):
                 task = progress.add_task(projection_name, total=None, rate="-")
@@ -73,4 +75,5 @@ async def rebuild_with_progress(settings: Settings, name: str, *, batch_size: in
 async def verify_projections(settings: Settings, name: str, *, sample: int | None
                              ) -> dict[str, dict[str, str]]:
     async with operator_stores(settings) as stores:
+        tune_garbage_collection()
         return {n: await verify(PROJECTIONS[n], stores, sample=sample) for n in chosen(name)}

@@ -47,38 +47,47 @@ _CARD = f"""c.id, c.title, c.teacher_id, coalesce(t.name, '') AS teacher_name, c
            {_RATING} AS rating,
            coalesce(s.rating_count, 0) AS rating_count,
            coalesce(s.students_count, 0) AS students_count,
-           ls.lessons_count, ls.duration_minutes,
+           coalesce(ls.lessons_count, 0) AS lessons_count,
+           coalesce(ls.duration_minutes, 0) AS duration_minutes,
            {_iso('c.published_at')} AS published_at, {_iso('c.updated_at')} AS updated_at"""
 
 # Teacher names come in as parameters: they live in the identity schema, and contexts are never
-# joined in SQL (each may move to its own database).
-_CARD_SOURCES = """
+# joined in SQL (each may move to its own database). `ls` (lessons_count, duration_minutes) is
+# joined by each query.
+_COURSE_SOURCES = """
 FROM catalog.courses AS c
 LEFT JOIN unnest($2::uuid[], $3::text[]) AS t(id, name)
        ON t.id = c.teacher_id
-LEFT JOIN catalog.course_stats AS s ON s.course_id = c.id
-CROSS JOIN LATERAL (
-    SELECT count(*) AS lessons_count, coalesce(sum(l.duration_minutes), 0) AS duration_minutes
-    FROM catalog.lessons AS l WHERE l.course_id = c.id
-) AS ls"""
+LEFT JOIN catalog.course_stats AS s ON s.course_id = c.id"""
 
-_PAGES = f"""
-SELECT {HEAD_COLUMNS}, row_to_json(page)::text
-{_CARD_SOURCES}
-CROSS JOIN LATERAL (
-    SELECT coalesce(json_agg(module ORDER BY m.position, m.id), '[]') AS modules
+# A page's outline: the batch's lessons in one scan of the covering index on lessons(course_id)
+# (no visit to the wide lesson rows, which hold the content), grouped into modules, then courses.
+_OUTLINES = """
+WITH module_lessons AS (
+    SELECT l.module_id, json_agg(lesson ORDER BY l.position, l.id) AS lessons,
+           count(*) AS lessons_count, sum(l.duration_minutes) AS duration_minutes
+    FROM catalog.lessons AS l
+    CROSS JOIN LATERAL (SELECT l.id, l.title, l.duration_minutes, l.preview) AS lesson
+    WHERE l.course_id = ANY($1::uuid[])
+    GROUP BY l.module_id
+), outlines AS (
+    SELECT m.course_id, json_agg(module ORDER BY m.position, m.id) AS modules,
+           sum(ml.lessons_count)::bigint AS lessons_count,
+           sum(ml.duration_minutes)::bigint AS duration_minutes
     FROM catalog.modules AS m
-    CROSS JOIN LATERAL (
-        SELECT m.id, m.title, (
-            SELECT coalesce(json_agg(lesson ORDER BY l.position, l.id), '[]')
-            FROM catalog.lessons AS l
-            CROSS JOIN LATERAL (SELECT l.id, l.title, l.duration_minutes, l.preview) AS lesson
-            WHERE l.module_id = m.id) AS lessons
-    ) AS module
-    WHERE m.course_id = c.id
-) AS mo
+    LEFT JOIN module_lessons AS ml ON ml.module_id = m.id
+    CROSS JOIN LATERAL (SELECT m.id, m.title, coalesce(ml.lessons, '[]') AS lessons) AS module
+    WHERE m.course_id = ANY($1::uuid[])
+    GROUP BY m.course_id
+)"""
+
+_PAGES = f"""{_OUTLINES}
+SELECT {HEAD_COLUMNS}, row_to_json(page)::text
+{_COURSE_SOURCES}
+LEFT JOIN outlines AS ls ON ls.course_id = c.id
 CROSS JOIN LATERAL (
-    SELECT {_CARD}, c.status, c.version, c.description_html, mo.modules
+    SELECT {_CARD}, c.status, c.version, c.description_html,
+           coalesce(ls.modules, '[]') AS modules
 ) AS page
 WHERE c.id = ANY($1::uuid[])
 ORDER BY c.id
@@ -86,7 +95,11 @@ ORDER BY c.id
 
 _SEARCH_ROWS = f"""
 SELECT {HEAD_COLUMNS}, row_to_json(hit)::text, c.description_html
-{_CARD_SOURCES}
+{_COURSE_SOURCES}
+CROSS JOIN LATERAL (
+    SELECT count(*) AS lessons_count, sum(l.duration_minutes) AS duration_minutes
+    FROM catalog.lessons AS l WHERE l.course_id = c.id
+) AS ls
 CROSS JOIN LATERAL (SELECT {_CARD}) AS hit
 WHERE c.id = ANY($1::uuid[])
 ORDER BY c.id
@@ -182,8 +195,6 @@ async def _load(engine: AsyncEngine, statement: str, course_ids: Sequence[uuid.U
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
         async with driver.transaction(readonly=True):
-            # A batch is costed high enough for JIT compilation, which takes longer than the query.
-            await driver.execute("SET LOCAL jit = off")
             if not names:
                 return list(await driver.fetch(statement, ids))
             # Teacher names come from the identity schema in a query of their own: contexts are

@@ -372,8 +372,9 @@ async def bulk_seed(settings: Settings, *, teachers: int, courses: int, modules_
                 added = await seed_learning(
                     loader, learners, students=students, enrollments=enrollments,
                     payments=payments, reviews=reviews, password_hash=password_hash, names=names)
-        # COPY leaves planner statistics stale; the naive baseline's plans depend on them.
-        await conn.execute("ANALYZE identity.users, catalog.categories, catalog.courses, "
+        # COPY leaves planner statistics stale (the naive baseline's plans depend on them) and
+        # the visibility map empty (the projectors' index-only scans of lessons depend on it).
+        await conn.execute("VACUUM (ANALYZE) identity.users, catalog.categories, catalog.courses, "
                            "catalog.modules, catalog.lessons, catalog.course_students, "
                            "catalog.reviews, catalog.course_stats, learning.course_facts, "
                            "learning.enrollments, learning.lesson_completions, "

@@ -29,7 +29,10 @@ def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncE
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
         pool_timeout=5,
-        connect_args={"command_timeout": 10, "timeout": 5},
+        # No JIT: Postgres compiles a plan anew on every execution once its estimated cost passes
+        # jit_above_cost, about 50 ms each time, while these statements take milliseconds (a
+        # projector's 500-course batch: 121 ms with JIT, 74 ms without).
+        connect_args={"command_timeout": 10, "timeout": 5, "server_settings": {"jit": "off"}},
     )
 
 

@@ -65,6 +65,7 @@ class PostgresSearchIndex:
                 "application_name": "edu-search",
                 "statement_timeout": str(STATEMENT_TIMEOUT_MS),
                 "lock_timeout": str(LOCK_TIMEOUT_MS),
+                "jit": "off",  # as on the write engine (write/db.py)
             }},
         )
         return cls(engine)
