@@ -31,6 +31,9 @@ class Targets:
 
     generations: Mapping[str, Sequence[int]]
     search: Sequence[SearchTarget] = ()
+    # Whether written document ids are announced to the read APIs' kept pages (ADR 0017). A
+    # rebuild's scan fills a generation nobody reads yet, and its switch announces everything.
+    announce: bool = True
 
 
 class Projection(Protocol):

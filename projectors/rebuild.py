@@ -98,7 +98,7 @@ async def _rebuild(projection: Projection, stores: Stores, *, batch_size: int,
     if search is not None:
         await search.start_rebuild()
     targets = Targets({name: [gen] for name, gen in generations.items()},
-                      ["next"] if search is not None else [])
+                      ["next"] if search is not None else [], announce=False)
     done = 0
 
     async def advance(count: int) -> None:

@@ -51,7 +51,7 @@ class RowDocuments(ScansTable, Generic[D]):
             for doc in await self.load(stores.engine, ids)]
         space = DocumentSpace(stores.redis, self.name)
         for generation in targets.generations.get(self.name, ()):
-            await space.upsert_many(generation, items)
+            await space.upsert_many(generation, items, announce=targets.announce)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         expected = {str(doc.id): doc.model_dump(mode="json")

@@ -42,7 +42,8 @@ end
 # Many documents, each written unless a same-or-newer version is stored: KEYS[i] gets the i-th
 # value of ARGV[1], a MessagePack list (one argument instead of one per document: packing
 # arguments one by one cost the rebuild more than building the documents). The ids written are
-# announced on the channel ARGV[2] in the same atomic step (a JSON list), for in-memory copies.
+# announced on the channel ARGV[2] (unless it is empty) in the same atomic step (a JSON list),
+# for in-memory copies.
 _UPSERT = _META + """
 local values = cmsgpack.unpack(ARGV[1])
 local written = 0
@@ -63,7 +64,7 @@ for i, key in ipairs(KEYS) do
     changed[written] = string.match(key, ':doc:(.*)$')
   end
 end
-if written > 0 then redis.call('PUBLISH', ARGV[2], cjson.encode(changed)) end
+if written > 0 and ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], cjson.encode(changed)) end
 return written
 """
 
@@ -235,15 +236,20 @@ class DocumentSpace:
                                            self.changes_channel])
         return bool(written)
 
-    async def upsert_many(self, generation: int, items: Sequence[DocumentItem]) -> None:
-        """The same compare-and-set for many documents: a few script calls in one round trip."""
+    async def upsert_many(self, generation: int, items: Sequence[DocumentItem], *,
+                          announce: bool = True) -> None:
+        """The same compare-and-set for many documents: a few script calls in one round trip.
+
+        `announce=False` writes a generation no reader has kept pages of (a rebuild's scan).
+        """
+        channel = self.changes_channel if announce else ""
         async with self.redis.pipeline(transaction=False) as pipe:
             for chunk in _chunks(items, WRITE_CHUNK):
                 await self._upsert(
                     keys=[self.key(generation, f"doc:{doc_id}") for doc_id, *_ in chunk],
                     args=[msgpack.packb([self._value(generation, version, doc, entries)
                                          for _, version, doc, entries in chunk]),
-                          self.changes_channel],
+                          channel],
                     client=pipe)
             await pipe.execute()
 

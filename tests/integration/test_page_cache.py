@@ -115,6 +115,22 @@ async def test_a_category_change_or_a_generation_switch_drops_every_page(
     assert await eventually(lambda: _read_again(cache, catalog, reads))
 
 
+async def test_a_rebuild_scan_keeps_pages_until_its_switch(
+        redis: Redis, kept: tuple[CoursePageCache, CountingCatalog]) -> None:
+    cache, catalog = kept
+    await write_page(redis, 1, page("Served"), cache)
+    assert await title(cache) == "Served"
+    reads, heard = catalog.reads, cache.announcements
+    # A rebuild fills generation 2 unannounced: nobody reads it, so nothing kept is dropped.
+    space = DocumentSpace(redis, COURSES)
+    await space.upsert_many(2, [(str(COURSE), 1, encode(page("Rebuilt")), [])], announce=False)
+    assert await title(cache) == "Served"
+    assert (catalog.reads, cache.announcements) == (reads, heard)
+    # Its switch announces everything at once.
+    await space.switch_to(2)
+    assert await eventually(lambda: _equals(title(cache), "Rebuilt"))
+
+
 async def test_nothing_is_kept_while_the_announcements_cannot_be_heard(
         redis: Redis, kept: tuple[CoursePageCache, CountingCatalog]) -> None:
     cache, catalog = kept
