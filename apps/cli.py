@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from apps.cli_backup import backup_app
 from common.logs import configure_logging
 from common.runtime import tune_garbage_collection
 from common.settings import Settings
@@ -23,6 +24,7 @@ projections = typer.Typer(help="Inspect read-model projections.", no_args_is_hel
 dead_letters_app = typer.Typer(help="Inspect and replay dead-lettered jobs.", no_args_is_help=True)
 app.add_typer(projections, name="projections")
 app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(backup_app, name="backup")
 console = Console()
 
 

