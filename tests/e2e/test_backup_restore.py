@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -68,15 +67,15 @@ async def test_a_restore_to_a_moment_keeps_what_came_before_and_the_read_side_re
     source: LocalService = await asyncio.to_thread(start_embedded_postgres, tmp_path / "source",
                                                    database="edu")
     restored_dir = tmp_path / "restored"
-    streamer: subprocess.Popen[bytes] | None = None
+    streamer: asyncio.subprocess.Process | None = None
     try:
         live = settings.model_copy(update={"database_url": source.url})
         assert edu(live, tmp_path, "migrate").returncode == 0
         backups = tmp_path / "backups"
-        streamer = subprocess.Popen(
-            [sys.executable, "-m", "apps.cli", "backup", "wal", str(backups)],
+        streamer = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "apps.cli", "backup", "wal", str(backups),
             env={**os.environ, "DATABASE_URL": source.url, "DATA_DIR": str(tmp_path)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         taken = edu(live, tmp_path, "backup", "base", str(backups))
         assert taken.returncode == 0, taken.stderr
         base = Path(line_after(taken.stdout, "base backup written to "))
@@ -93,7 +92,7 @@ async def test_a_restore_to_a_moment_keeps_what_came_before_and_the_read_side_re
                                             "mallory@example.com"}
         await received_everything(source.url)
         streamer.send_signal(signal.SIGINT)
-        streamer.wait(timeout=30)
+        await asyncio.wait_for(streamer.wait(), 30)
         source.stop()  # the restore needs nothing from the damaged server
 
         restored = edu(live, tmp_path, "backup", "restore", str(base), "--wal",
@@ -124,7 +123,7 @@ async def test_a_restore_to_a_moment_keeps_what_came_before_and_the_read_side_re
                 "email": "mallory@example.com", "password": "correct-horse-1"})
             assert refused.status_code == 401
     finally:
-        if streamer is not None and streamer.poll() is None:
+        if streamer is not None and streamer.returncode is None:
             streamer.kill()
         source.stop()
         stop_server(restored_dir)
