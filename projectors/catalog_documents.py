@@ -81,8 +81,10 @@ WITH module_lessons AS (
     GROUP BY m.course_id
 )"""
 
+# The page comes back as UTF-8 bytes (bytea), passed on to Redis as they are: decoding the text
+# and encoding it again cost 11 µs per page in Python.
 _PAGES = f"""{_OUTLINES}
-SELECT {HEAD_COLUMNS}, row_to_json(page)::text
+SELECT {HEAD_COLUMNS}, convert_to(row_to_json(page)::text, 'UTF8')
 {_COURSE_SOURCES}
 LEFT JOIN outlines AS ls ON ls.course_id = c.id
 CROSS JOIN LATERAL (
@@ -157,9 +159,9 @@ class CourseHead:
 
 @dataclass(frozen=True)
 class CoursePageRow(CourseHead):
-    """A course page as JSON, with what the lists need."""
+    """A course page as JSON (UTF-8 bytes), with what the lists need."""
 
-    page_json: str
+    page_json: bytes
 
 
 @dataclass(frozen=True)

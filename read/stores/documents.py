@@ -157,10 +157,17 @@ class IndexEntry(NamedTuple):
 
 
 # (document id, aggregate version, document as JSON text or None for a tombstone, index entries)
-DocumentItem = tuple[str, int, str | None, Sequence[IndexEntry]]
+# (the document may also come as UTF-8 bytes, stored as they are)
+DocumentItem = tuple[str, int, str | bytes | None, Sequence[IndexEntry]]
 # (parent id, parent version, children as (child id, document as JSON text))
 ChildrenGroup = tuple[str, int, Sequence[tuple[str, str]]]
 T = TypeVar("T")
+
+
+def _pack(values: Sequence[str | bytes | int]) -> bytes:
+    """MessagePack for the scripts: bytes as strings, since Redis' cmsgpack reads no bin type."""
+    packed: bytes = msgpack.packb(values, use_bin_type=False)
+    return packed
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -216,22 +223,24 @@ class DocumentSpace:
             generations.append(int(building))
         return generations
 
-    def _value(self, generation: int, version: int, doc: str | None,
-               entries: Sequence[IndexEntry]) -> str:
+    def _value(self, generation: int, version: int, doc: str | bytes | None,
+               entries: Sequence[IndexEntry]) -> str | bytes:
         """The stored value (see _META): the document is spliced in, not encoded again."""
         if entries:
             prefix = self.key(generation, "")
             idx = orjson.dumps([[prefix + set_name, score, member]
-                                for set_name, score, member in entries]).decode()
+                                for set_name, score, member in entries])
         else:
-            idx = "[]"
-        return f'{{"v":{int(version)},"idx":{idx},"doc":{doc if doc is not None else "null"}}}'
+            idx = b"[]"
+        if isinstance(doc, bytes):
+            return b'{"v":%d,"idx":%b,"doc":%b}' % (version, idx, doc)
+        return f'{{"v":{int(version)},"idx":{idx.decode()},"doc":{doc if doc is not None else "null"}}}'
 
     async def upsert(self, generation: int, doc_id: str, version: int, doc: str | None,
                      entries: Sequence[IndexEntry]) -> bool:
         """Stores the document (JSON text; None: a tombstone) unless a same-or-newer version is there."""
         written = await self._upsert(keys=[self.key(generation, f"doc:{doc_id}")],
-                                     args=[msgpack.packb([self._value(generation, version, doc,
+                                     args=[_pack([self._value(generation, version, doc,
                                                                       entries)]),
                                            self.changes_channel])
         return bool(written)
@@ -247,8 +256,8 @@ class DocumentSpace:
             for chunk in _chunks(items, WRITE_CHUNK):
                 await self._upsert(
                     keys=[self.key(generation, f"doc:{doc_id}") for doc_id, *_ in chunk],
-                    args=[msgpack.packb([self._value(generation, version, doc, entries)
-                                         for _, version, doc, entries in chunk]),
+                    args=[_pack([self._value(generation, version, doc, entries)
+                                  for _, version, doc, entries in chunk]),
                           channel],
                     client=pipe)
             await pipe.execute()
@@ -261,7 +270,7 @@ class DocumentSpace:
         async with self.redis.pipeline(transaction=False) as pipe:
             for chunk in _chunks(groups, WRITE_CHUNK // 10):
                 keys: list[str] = []
-                args: list[str | int] = []
+                args: list[str | bytes | int] = []
                 for parent_id, version, children in chunk:
                     keys += [self.key(generation, f"{parent_id}:version"),
                              self.key(generation, f"{parent_id}:children")]
@@ -269,7 +278,7 @@ class DocumentSpace:
                     for child_id, doc in children:
                         args += [child_id, self._value(generation, version, doc, ())]
                 await self._replace_children(
-                    keys=keys, args=[self.key(generation, "doc:"), msgpack.packb(args)], client=pipe)
+                    keys=keys, args=[self.key(generation, "doc:"), _pack(args)], client=pipe)
             await pipe.execute()
 
     async def members(self, generation: int, set_name: str) -> list[str]:
