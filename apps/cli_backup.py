@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,27 +24,36 @@ def _write_database_url() -> str:
     return operator_settings().database_url
 
 
+@contextmanager
+def _reported() -> Iterator[None]:
+    """A failed step ends the command with its message and status 1, not a traceback."""
+    from asyncpg import PostgresError
+
+    from apps.backup import BackupError
+
+    try:
+        yield
+    except (BackupError, OSError, PostgresError, subprocess.SubprocessError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+
+
 @backup_app.command("base")
 def base(folder: Folder) -> None:
     """Take a base backup (consistent on its own) of the server holding the write database."""
-    from apps.backup import BackupError, base_backup
+    from apps.backup import base_backup
 
-    try:
-        target = base_backup(_write_database_url(), folder)
-    except BackupError as exc:
-        raise typer.Exit(_fail(str(exc))) from exc
-    typer.echo(f"base backup written to {target}")
+    with _reported():
+        typer.echo(f"base backup written to {base_backup(_write_database_url(), folder)}")
 
 
 @backup_app.command("wal")
 def wal(folder: Folder) -> None:
     """Stream WAL into FOLDER/wal until interrupted (run it as a service beside the database)."""
-    from apps.backup import BackupError, wal_command
+    from apps.backup import wal_command
 
-    try:
+    with _reported():
         command = wal_command(_write_database_url(), folder)
-    except BackupError as exc:
-        raise typer.Exit(_fail(str(exc))) from exc
     typer.echo(f"streaming WAL into {folder / 'wal'} (-v prints each finished segment)")
     os.execvp(command[0], command)  # this process becomes pg_receivewal: signals reach it
 
@@ -57,21 +68,13 @@ def restore(
     port: Annotated[int | None, typer.Option(help="Port of the restored server.")] = None,
 ) -> None:
     """Restore a base backup plus WAL up to a moment into a new server, open for writes."""
-    from apps.backup import BackupError
     from apps.backup import restore as restore_backup
 
     if until is not None and until.tzinfo is None:
         raise typer.BadParameter("give a time zone, e.g. 2026-11-27T23:40:00+00:00",
                                  param_hint="--until")
-    try:
+    with _reported():
         restored = restore_backup(base_folder, wal_folder, data_dir, until=until, port=port,
                                   progress=typer.echo)
-    except (BackupError, OSError, subprocess.SubprocessError) as exc:
-        raise typer.Exit(_fail(str(exc))) from exc
     typer.echo(f"DATABASE_URL={restored.url}")
     typer.echo("next: point DATABASE_URL at it, then `edu projections rebuild all`")
-
-
-def _fail(message: str) -> int:
-    typer.echo(message, err=True)
-    return 1
