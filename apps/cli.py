@@ -23,6 +23,9 @@ dead_letters_app = typer.Typer(help="Inspect and replay dead-lettered jobs.", no
 app.add_typer(projections, name="projections")
 app.add_typer(dead_letters_app, name="dead-letters")
 console = Console()
+# Live event streams never finish on their own: on shutdown uvicorn waits this long for open
+# requests, then cancels them (clients reconnect elsewhere with Last-Event-ID).
+STREAM_GRACE_SECONDS = 3
 
 
 def operator_settings() -> Settings:
@@ -67,7 +70,8 @@ def serve(
     with multiprocess_metrics(enabled=workers > 1):
         uvicorn.run(factory, factory=True, host=host,
                     port=port or (8001 if api == "write" else 8002), workers=workers,
-                    log_level="info", proxy_headers=False, server_header=False)
+                    log_level="info", proxy_headers=False, server_header=False,
+                    timeout_graceful_shutdown=STREAM_GRACE_SECONDS)
 
 
 @app.command()

@@ -27,10 +27,13 @@ class Stores:
 
 @dataclass(frozen=True)
 class Targets:
-    """Where a batch goes: a generation per Redis document space, and search indexes."""
+    """Where a batch goes: a generation per Redis document space, and search indexes; `live`
+    when it is the live path, whose writes are also announced to the people they concern (a
+    rebuild's are not: nothing changed for anyone)."""
 
     generations: Mapping[str, Sequence[int]]
     search: Sequence[SearchTarget] = ()
+    live: bool = False
 
 
 class Projection(Protocol):

@@ -42,7 +42,8 @@ end
 # Many documents, each written unless a same-or-newer version is stored: KEYS[i] gets the i-th
 # value of ARGV[1], a MessagePack list (one argument instead of one per document: packing
 # arguments one by one cost the rebuild more than building the documents). The ids written are
-# announced on the channel ARGV[2] in the same atomic step (a JSON list), for in-memory copies.
+# announced on the channel ARGV[2] in the same atomic step (a JSON list), for in-memory copies,
+# and returned.
 _UPSERT = _META + """
 local values = cmsgpack.unpack(ARGV[1])
 local written = 0
@@ -64,7 +65,7 @@ for i, key in ipairs(KEYS) do
   end
 end
 if written > 0 then redis.call('PUBLISH', ARGV[2], cjson.encode(changed)) end
-return written
+return changed
 """
 
 # The children of one parent (a course's lessons) as one versioned unit: a guard key holds the
@@ -235,8 +236,9 @@ class DocumentSpace:
                                            self.changes_channel])
         return bool(written)
 
-    async def upsert_many(self, generation: int, items: Sequence[DocumentItem]) -> None:
-        """The same compare-and-set for many documents: a few script calls in one round trip."""
+    async def upsert_many(self, generation: int, items: Sequence[DocumentItem]) -> set[str]:
+        """The same compare-and-set for many documents: a few script calls in one round trip.
+        Returns the ids written (not refused as stale)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for chunk in _chunks(items, WRITE_CHUNK):
                 await self._upsert(
@@ -245,7 +247,8 @@ class DocumentSpace:
                                          for _, version, doc, entries in chunk]),
                           self.changes_channel],
                     client=pipe)
-            await pipe.execute()
+            written = await pipe.execute()
+        return {as_str(doc_id) for ids in written for doc_id in ids}
 
     async def replace_children(self, generation: int, groups: Sequence[ChildrenGroup]) -> None:
         """For each (parent id, parent version, children): the parent's complete set of children.
