@@ -45,12 +45,17 @@ def up(
     read_port: Annotated[int, typer.Option(help="Port of the read API.")] = 8002,
     embedded: Annotated[bool, typer.Option(
         help="Always use embedded Postgres and Redis in the data folder.")] = False,
+    web: Annotated[bool, typer.Option(
+        help="Serve the web app (built first when missing or outdated; needs Node.js).")] = True,
+    web_port: Annotated[int, typer.Option(help="Port of the web app.")] = 3001,
 ) -> None:
-    """Start everything: database, migrations, write API, read API, relay, worker, demo data."""
+    """Start everything: database, migrations, write API, read API, relay, worker, demo data,
+    the web app."""
     from apps.up import Platform
 
     raise typer.Exit(asyncio.run(Platform(
-        write_port=write_port, read_port=read_port, seed=seed, force_embedded=embedded).run()))
+        write_port=write_port, read_port=read_port, seed=seed, force_embedded=embedded,
+        web=web, web_port=web_port).run()))
 
 
 @app.command()
