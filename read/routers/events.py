@@ -14,7 +14,7 @@ from common.errors import Invalid
 from common.metrics import LIVE_EVENTS
 from read.deps import Claims, Reader, resources_of
 from read.live import LiveHub
-from read.stores.live import READ_BATCH, OPS_AUDIENCE, BadCursor, Cursor, Delivery, LiveStreams
+from read.stores.live import OPS_AUDIENCE, READ_BATCH, BadCursor, Cursor, Delivery, LiveStreams
 
 router = APIRouter(prefix="/api/me", tags=["live"])
 # How soon a client reconnects after the stream ends (the SSE `retry` field).
