@@ -7,10 +7,10 @@ import { ErrorNotice, Field, SubmitButton } from "@/components/ui/forms";
 import { ApiError, api } from "@/lib/api-client";
 import type { Category } from "@/lib/types";
 
-function useCategoryCommand<T>(command: (input: T) => Promise<unknown>) {
+function useCategoryCommand(command: () => Promise<unknown>) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: command,
+    mutationFn: () => command(),
     onSuccess: () => client.invalidateQueries({ queryKey: ["categories"] }),
   });
 }
@@ -75,7 +75,7 @@ function CategoryRow({ category }: { category: Category }) {
         <button
           type="button"
           disabled={name === category.name || rename.isPending}
-          onClick={() => rename.mutate(undefined)}
+          onClick={() => rename.mutate()}
           className="rounded border border-slate-300 px-3 py-1 text-sm disabled:opacity-50"
         >
           Rename
@@ -83,7 +83,7 @@ function CategoryRow({ category }: { category: Category }) {
         {confirming ? (
           <button
             type="button"
-            onClick={() => remove.mutate(undefined)}
+            onClick={() => remove.mutate()}
             disabled={remove.isPending}
             className="rounded bg-red-600 px-3 py-1 text-sm text-white"
           >
