@@ -74,6 +74,17 @@ class EventStream:
             raise AssertionError(f"no heartbeat within {timeout} s") from None
         raise AssertionError("the stream ended")
 
+    async def ended(self, timeout: float = EVENT_TIMEOUT) -> bool:
+        """Whether the server ends the stream within `timeout` seconds (anything sent until then
+        is read and dropped)."""
+        try:
+            async with asyncio.timeout(timeout):
+                async for _ in self._lines:
+                    pass
+        except TimeoutError:
+            return False
+        return True
+
 
 @asynccontextmanager
 async def events_of(read: httpx.AsyncClient, token: str | None, *,

@@ -5,11 +5,20 @@ authenticated and bounded."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import httpx
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.net import free_port
 from common.settings import Settings
 from tests.actors import Actor, admin_of, publish_course, sign_up, verified_teacher
 from tests.checks import eventually, expect_error, inbox_reaching, known_to_learning
@@ -133,3 +142,47 @@ async def test_the_stream_is_authenticated_bounded_and_kept_alive(
                 return True if again.status_code == 200 else None
 
         await eventually(reopened, "a closed stream's place was never given back")
+
+
+async def test_a_stopping_read_api_ends_its_streams_at_once(
+    platform: Platform, settings: Settings, tmp_path: Path
+) -> None:
+    """`edu serve read` on SIGTERM ends the open streams itself rather than waiting out uvicorn's
+    graceful-shutdown timeout (their clients reconnect elsewhere with Last-Event-ID)."""
+    maria = await student(platform, "maria@example.com")
+    assert settings.jwt_private_key is not None
+    port, log = free_port(), tmp_path / "read.log"
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "DATA_DIR": str(tmp_path), "ENVIRONMENT": "test",
+           "JWT_PRIVATE_KEY": settings.jwt_private_key.get_secret_value()}
+    with log.open("wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "apps.cli", "serve", "read", "--port",
+                                   str(port)], env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as read:
+            await until_answering(read, server)
+            async with events_of(read, maria.tokens["access_token"]) as stream:
+                assert (await stream.next()).kind == "ready"
+                server.send_signal(signal.SIGTERM)
+                assert await stream.ended(), "the stream outlived its server's stop"
+        # uvicorn re-raises the signal once it has shut down: killed by SIGTERM, cleanly.
+        assert await asyncio.to_thread(server.wait, 30) in (0, -signal.SIGTERM)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert "graceful shutdown exceeded" not in log.read_text(), log.read_text()
+
+
+async def until_answering(client: httpx.AsyncClient, server: subprocess.Popen[bytes],
+                          timeout: float = 60) -> None:
+    """Waits for /healthz (the process imports the whole app first); fails if it exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if (await client.get("/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise AssertionError("the read API did not start")
