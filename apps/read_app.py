@@ -31,9 +31,9 @@ from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
 from read.hot_path import KeptCoursePages
 from read.live import LiveHub, closed_on_exit_signals
-from read.routers.events import router as events_router
 from read.routers.billing import router as billing_router
 from read.routers.catalog import router as catalog_router
+from read.routers.events import router as events_router
 from read.routers.learning import router as learning_router
 from read.routers.notifications import router as notifications_router
 from read.routers.reviews import router as reviews_router

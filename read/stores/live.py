@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.typing import KeyT, StreamIdT
 
 from read.stores.documents import as_str
 
@@ -122,7 +123,8 @@ class LiveStreams:
 
     async def after(self, cursor: Cursor) -> list[Delivery]:
         """Entries after the cursor (at most READ_BATCH per stream), advancing it; no waiting."""
-        keys = {stream_key(a): p for a, p in zip(cursor.audiences, cursor.positions, strict=True)}
+        keys: dict[KeyT, StreamIdT] = {
+            stream_key(a): p for a, p in zip(cursor.audiences, cursor.positions, strict=True)}
         answer = await self.redis.xread(keys, count=READ_BATCH)
         deliveries = []
         for raw_key, entries in answer:

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -156,8 +155,9 @@ async def test_a_stopping_read_api_ends_its_streams_at_once(
            "DATA_DIR": str(tmp_path), "ENVIRONMENT": "test",
            "JWT_PRIVATE_KEY": settings.jwt_private_key.get_secret_value()}
     with log.open("wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "apps.cli", "serve", "read", "--port",
-                                   str(port)], env=env, stdout=output, stderr=subprocess.STDOUT)
+        server = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "apps.cli", "serve", "read", "--port", str(port), env=env,
+            stdout=output, stderr=subprocess.STDOUT)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as read:
             await until_answering(read, server)
@@ -166,19 +166,19 @@ async def test_a_stopping_read_api_ends_its_streams_at_once(
                 server.send_signal(signal.SIGTERM)
                 assert await stream.ended(), "the stream outlived its server's stop"
         # uvicorn re-raises the signal once it has shut down: killed by SIGTERM, cleanly.
-        assert await asyncio.to_thread(server.wait, 30) in (0, -signal.SIGTERM)
+        assert await asyncio.wait_for(server.wait(), 30) in (0, -signal.SIGTERM)
     finally:
-        if server.poll() is None:
+        if server.returncode is None:
             server.kill()
-            server.wait()
+            await server.wait()
     assert "graceful shutdown exceeded" not in log.read_text(), log.read_text()
 
 
-async def until_answering(client: httpx.AsyncClient, server: subprocess.Popen[bytes],
+async def until_answering(client: httpx.AsyncClient, server: asyncio.subprocess.Process,
                           timeout: float = 60) -> None:
     """Waits for /healthz (the process imports the whole app first); fails if it exits."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
+    while time.monotonic() < deadline and server.returncode is None:
         try:
             if (await client.get("/healthz")).status_code == 200:
                 return
