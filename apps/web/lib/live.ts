@@ -43,13 +43,14 @@ export function useLiveStatus(): LiveStatus {
 
 /** The messages of a text/event-stream body (id, event and data fields; comments skipped). */
 export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<LiveMessage> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   let fields: Partial<LiveMessage> = {};
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += value;
+    buffer += decoder.decode(value, { stream: true });
     let end: number;
     while ((end = buffer.indexOf("\n")) >= 0) {
       const line = buffer.slice(0, end).replace(/\r$/, "");

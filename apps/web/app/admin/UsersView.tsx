@@ -107,6 +107,7 @@ export function UsersView() {
   });
   const set = (change: Partial<Filters>) => setFilters({ ...filters, ...change });
   const items = users.data?.pages.flatMap((page) => page.items) ?? [];
+  const total = users.data?.pages[0]?.total;
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-bold">Users</h1>
@@ -151,9 +152,9 @@ export function UsersView() {
       </form>
       <ErrorNotice error={users.error ?? patch.error} />
       {users.isPending ? <p className="text-slate-500">Loading…</p> : null}
-      {users.data ? (
+      {total !== undefined ? (
         <p className="text-sm text-slate-600" data-testid="users-total">
-          {users.data.pages[0].total} {users.data.pages[0].total === 1 ? "user" : "users"}
+          {total} {total === 1 ? "user" : "users"}
         </p>
       ) : null}
       <ul className="space-y-2">
