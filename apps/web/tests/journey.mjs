@@ -478,7 +478,10 @@ async function main() {
     const context = await browser.newContext({ viewport: DESKTOP });
     context.setDefaultTimeout(TIMEOUT_MS);
     const watch = (page) => {
-      page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      page.on("pageerror", (error) => {
+        pageErrors.push(`${page.url()}: ${error.message}`);
+        console.log(`page error at ${page.url()}: ${error.message}`); // where in the journey
+      });
       page.on("dialog", (dialog) => void dialog.dismiss());
     };
     const page = await context.newPage();
