@@ -9,8 +9,7 @@ in test_catalog_authorization.py; this is the cross-cutting table.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,6 +19,20 @@ from apps.read_app import create_read_app
 from apps.write_app import create_write_app
 from common.rates import Rate
 from common.settings import Settings
+from tests.authz_table import (
+    ADMIN,
+    EDITORS,
+    EVERYONE,
+    SIGNED_IN,
+    STUDENT,
+    Call,
+    Row,
+    at,
+    on,
+    public,
+    read,
+    unseen,
+)
 from tests.authz_world import (
     ACTORS,
     PASSWORD,
@@ -42,14 +55,6 @@ from tests.checks import expect_error, settled, write_model_digest
 from tests.conftest import empty_write_model
 from tests.harness import running_platform
 
-EVERYONE = frozenset(ACTORS)
-SIGNED_IN = EVERYONE - {"anonymous", "blocked user"}
-ADMIN = frozenset({"admin"})
-STUDENT = frozenset({"student"})
-EDITORS = frozenset({"owner", "admin"})
-UNAUTHORIZED = (401, "unauthorized")
-BLOCKED = (403, "account_blocked")
-
 
 @pytest.fixture(scope="module")
 async def world(settings: Settings, migrated: None) -> AsyncIterator[World]:
@@ -67,66 +72,6 @@ async def world(settings: Settings, migrated: None) -> AsyncIterator[World]:
         await engine.dispose()
 
 
-@dataclass(frozen=True)
-class Call:
-    path: str
-    body: dict[str, Any] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-# Makes the call; `fresh` asks for one-shot resources (the call is allowed and will use them up),
-# otherwise a refused call aims at the shared world, which a refusal leaves as it was.
-Prepare = Callable[[World, bool], Awaitable[Call]]
-
-
-@dataclass(frozen=True)
-class Row:
-    """Who may call one operation (on one kind of target, `variant`), and how others are refused:
-    `refusal` for signed-in callers, `anonymous` and `blocked` for those two, `besides` per
-    caller where a refusal differs."""
-
-    api: str
-    method: str
-    route: str
-    allowed: frozenset[str]
-    prepare: Prepare
-    refusal: tuple[int, str] | None = None
-    variant: str = ""
-    anonymous: tuple[int, str] = UNAUTHORIZED
-    blocked: tuple[int, str] = BLOCKED
-    besides: dict[str, tuple[int, str]] = field(default_factory=dict)
-
-    def expected(self, actor: str) -> tuple[int, str] | None:
-        """None when the actor is allowed, else the refusal's status and code."""
-        if actor in self.allowed:
-            return None
-        special = {"anonymous": self.anonymous, "blocked user": self.blocked, **self.besides}
-        refusal = special.get(actor, self.refusal)
-        assert refusal is not None, f"{self}: no refusal stated for {actor}"
-        return refusal
-
-    def __str__(self) -> str:
-        return f"{self.api} {self.method} {self.route}" + (f" ({self.variant})" if self.variant
-                                                            else "")
-
-
-def at(path: Callable[[World], str], body: Callable[[World], dict[str, Any]] | None = None
-       ) -> Prepare:
-    """A call on the shared world (no one-shot resource)."""
-    async def prepare(world: World, _fresh: bool) -> Call:
-        return Call(path(world), body(world) if body else None)
-    return prepare
-
-
-def on(path: str, make: Callable[[World], Awaitable[str]], shared: Callable[[World], str],
-       body: dict[str, Any] | None = None) -> Prepare:
-    """A call on a one-shot resource: `path` holds `{}` for the id of a new one (`make`) or of
-    the shared one (`shared`)."""
-    async def prepare(world: World, fresh: bool) -> Call:
-        return Call(path.format(await make(world) if fresh else shared(world)), body)
-    return prepare
-
-
 # ------------------------------------------------------------------------ identity (public) rows
 
 def _sign_up(_: World) -> dict[str, Any]:
@@ -141,15 +86,6 @@ def _spare(world: World) -> dict[str, Any]:
 async def _session(world: World, _fresh: bool) -> Call:
     return Call("", {"refresh_token": (await tokens_of(world.platform,
                                                        world.spare_email))["refresh_token"]})
-
-
-def public(route: str, prepare: Prepare) -> Row:
-    """An identity endpoint: it needs no token, and a caller's token (even a blocked user's)
-    does not get in its way."""
-    async def with_route(world: World, fresh: bool) -> Call:
-        call = await prepare(world, fresh)
-        return Call(route, call.body, call.headers)
-    return Row("write", "POST", route, EVERYONE, with_route)
 
 
 async def _verification(world: World, _fresh: bool) -> Call:
@@ -271,19 +207,6 @@ COMMANDS_OF_STUDENTS = [
 ]
 
 # ------------------------------------------------------------------------------- read API rows
-
-
-def read(route: str, allowed: frozenset[str], path: Callable[[World], str], *,
-         refusal: tuple[int, str] | None = None, variant: str = "",
-         **callers: tuple[int, str]) -> Row:
-    return Row("read", "GET", route, allowed, at(path), refusal=refusal, variant=variant,
-               **callers)  # type: ignore[arg-type]
-
-
-def unseen(code: str) -> dict[str, tuple[int, str]]:
-    """A read that welcomes anonymous callers and treats a blocked one as anonymous."""
-    return {"anonymous": (404, code), "blocked": (404, code)}
-
 
 LOCKED = {"anonymous": NOT_ENROLLED, "blocked": NOT_ENROLLED}
 READS = [
