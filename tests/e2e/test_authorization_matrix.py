@@ -39,6 +39,7 @@ from tests.authz_world import (
     PRICE,
     World,
     build_world,
+    course_with_a_lesson,
     fresh_category,
     fresh_course,
     fresh_enrolled_course,
@@ -50,7 +51,13 @@ from tests.authz_world import (
     tokens_of,
     unique,
 )
-from tests.catalog_builders import COMMANDS, Scene, create_outline
+from tests.catalog_builders import (
+    COMMANDS,
+    Scene,
+    change_access,
+    create_outline,
+    make_verified_teacher,
+)
 from tests.checks import expect_error, settled, write_model_digest
 from tests.conftest import empty_write_model
 from tests.harness import running_platform
@@ -287,3 +294,23 @@ async def test_a_blocked_user_can_neither_log_in_nor_refresh(world: World) -> No
     refresh = await world.platform.write.post("/api/auth/refresh", json={
         "refresh_token": world.blocked_refresh_token})
     expect_error(refresh, status=401, code="session_revoked")
+
+
+async def test_a_blocked_owner_no_longer_sees_their_drafts(world: World) -> None:
+    """The read side's editor check: a blocked teacher's old token counts as anonymous on their
+    own draft, and their private reads are refused."""
+    platform = world.platform
+    owner = await make_verified_teacher(platform, admin=world["admin"],
+                                        email=f"{unique('owner')}@example.com")
+    draft, _, lesson = await course_with_a_lesson(platform, owner=owner, published=False)
+    await settled(platform)
+    assert (await platform.read.get(f"/api/courses/{draft}", headers=owner.headers)).is_success
+
+    await change_access(platform, admin=world["admin"], user=owner, blocked=True)
+    await settled(platform)
+    expect_error(await platform.read.get(f"/api/courses/{draft}", headers=owner.headers),
+                 status=404, code="course_not_found")
+    expect_error(await platform.read.get(f"/api/lessons/{lesson}", headers=owner.headers),
+                 status=404, code="lesson_not_found")
+    expect_error(await platform.read.get("/api/teacher/courses", headers=owner.headers),
+                 status=403, code="account_blocked")
