@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     jwt_private_key: SecretStr | None = None
     jwt_public_key: str | None = None
     jwt_kid: str = "edu-1"
+    # Public keys (PEM) by kid that verifiers accept besides the signing key's: the next key,
+    # staged before the issuer switches to it, and the previous one, until the access tokens it
+    # signed have expired (ADR 0023). JSON in the environment: {"edu-1": "-----BEGIN ..."}.
+    jwt_verification_keys: dict[str, str] = Field(default_factory=dict)
     jwt_issuer: str = "eduplatform"
     jwt_audience: str = "eduplatform-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=3600)
@@ -124,6 +130,27 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return value
+
+    @field_validator("jwt_verification_keys")
+    @classmethod
+    def _ed25519_public_keys(cls, keys: dict[str, str]) -> dict[str, str]:
+        for kid, pem in keys.items():
+            if not kid:
+                raise ValueError("JWT_VERIFICATION_KEYS: a kid must not be empty")
+            try:
+                key = serialization.load_pem_public_key(pem.encode())
+            except ValueError as exc:
+                raise ValueError(f"JWT_VERIFICATION_KEYS[{kid!r}] is not a PEM public key") from exc
+            if not isinstance(key, Ed25519PublicKey):
+                raise ValueError(f"JWT_VERIFICATION_KEYS[{kid!r}] is not an Ed25519 key")
+        return keys
+
+    @model_validator(mode="after")
+    def _signing_kid_is_unambiguous(self) -> Settings:
+        # Two keys under one kid would make the verifier pick one; the signing key wins nowhere.
+        if self.jwt_kid in self.jwt_verification_keys:
+            raise ValueError(f"JWT_VERIFICATION_KEYS must not hold the signing kid {self.jwt_kid!r}")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -92,10 +92,11 @@ VERIFIED_CACHE_SIZE = 10_000
 
 
 class AccessTokenVerifier:
-    """Verifies access tokens: pinned algorithm, known kid, issuer, audience, expiry."""
+    """Verifies access tokens: pinned algorithm, known kid, issuer, audience, expiry. Known kids:
+    the signing key's and those of `JWT_VERIFICATION_KEYS` (key rotation, ADR 0023)."""
 
     def __init__(self, settings: Settings, keys: KeyMaterial) -> None:
-        self._keys = {keys.kid: keys.public_pem}
+        self._keys = {**settings.jwt_verification_keys, keys.kid: keys.public_pem}
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._verified: OrderedDict[str, AccessClaims] = OrderedDict()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.actors import Actor
 from tests.harness import Platform
 from workers.constants import EMAIL_JOB, PROJECT_JOB, REACT_JOB
+from write.models import metadata
 from write.outbox import encode_consistency_token
 
 EVENT_JOBS = {PROJECT_JOB, REACT_JOB, EMAIL_JOB}
@@ -193,3 +194,16 @@ async def billing_state(engine: AsyncEngine) -> dict[str, int]:
             "(SELECT coalesce(sum(version), 0) FROM learning.enrollments) AS enrollment_versions, "
             "(SELECT count(*) FROM outbox.events) AS events"))).mappings().one()
     return dict(row)
+
+
+async def write_model_digest(engine: AsyncEngine) -> dict[str, str]:
+    """Per write-model table, a digest of every row: a refused call must leave each one as it was,
+    whichever context it belongs to. The relay's `dispatched_at` stamp is left out (it moves in
+    the background, not because of a command)."""
+    parts = [f"SELECT '{table.schema}.{table.name}' AS name, md5(coalesce(string_agg("
+             f"(to_jsonb(t) - 'dispatched_at')::text, ',' ORDER BY (to_jsonb(t) - 'dispatched_at')"
+             f"::text), '')) AS digest FROM {table.schema}.{table.name} AS t"
+             for table in metadata.sorted_tables]
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text(" UNION ALL ".join(parts)))).all()
+    return {name: digest for name, digest in rows}

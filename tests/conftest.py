@@ -86,9 +86,9 @@ async def migrated(settings: Settings) -> None:
     await asyncio.to_thread(upgrade, settings.database_url)
 
 
-@pytest.fixture
-async def engine(settings: Settings, migrated: None) -> AsyncIterator[AsyncEngine]:
-    """A clean write model (and an empty search index) for each test."""
+async def empty_write_model(settings: Settings) -> AsyncEngine:
+    """An engine on an emptied write model (and an emptied search index); the caller disposes
+    of it. Module-scoped worlds start from here too (tests/e2e/test_authorization_matrix.py)."""
     engine = create_async_engine(settings.database_url, pool_size=5)
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {', '.join(WRITE_TABLES)} CASCADE"))
@@ -98,6 +98,13 @@ async def engine(settings: Settings, migrated: None) -> AsyncIterator[AsyncEngin
         await search.ensure()
     finally:
         await search.close()
+    return engine
+
+
+@pytest.fixture
+async def engine(settings: Settings, migrated: None) -> AsyncIterator[AsyncEngine]:
+    """A clean write model (and an empty search index) for each test."""
+    engine = await empty_write_model(settings)
     yield engine
     await engine.dispose()
 

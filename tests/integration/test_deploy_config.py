@@ -324,7 +324,8 @@ def test_production_keys_reach_only_the_processes_that_need_them(
         assert ("JWT_PRIVATE_KEY" in environment) == (name == "write-api"), name
         with monkeypatch.context() as patched:
             for key, value in environment.items():
-                patched.setenv(key, str(value))
+                if value is not None:  # `KEY:` left unset in the shell: compose passes nothing
+                    patched.setenv(key, str(value))
             settings = Settings()  # production refuses to start without a key
         assert settings.environment == "production"
         assert settings.jwt_public_key == env["JWT_PUBLIC_KEY"]
