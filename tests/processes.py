@@ -34,10 +34,10 @@ class Fleet:
         self.kills = 0
 
     def start(self, name: str) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "apps.cli", *self.commands.get(name, [name])],
-            env=self.env, stdout=log, stderr=log)
+        with (self.logs / f"{name}.log").open("ab") as log:
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "apps.cli", *self.commands.get(name, [name])],
+                env=self.env, stdout=log, stderr=log)
 
     def kill(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)

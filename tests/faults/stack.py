@@ -62,12 +62,6 @@ class Stack:
                     raise AssertionError(f"{name} did not start:\n{log}")
                 await asyncio.sleep(0.1)
 
-    async def kill_and_restart(self, name: str, *, down_seconds: float) -> None:
-        """kill -9, a moment with the process gone, then a new one (a supervisor's restart)."""
-        await asyncio.to_thread(self.fleet.kill, name)
-        await asyncio.sleep(down_seconds)
-        await self.start(name)
-
     async def heal(self) -> None:
         """Restarts whatever exited, so each test starts from a whole platform."""
         for name in self.fleet.exited():

@@ -12,6 +12,8 @@ from tests.faults.load import Load
 from tests.faults.stack import Stack
 from tests.faults.verdicts import assert_recovered, summary, unclear
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow"; CI runs them
+
 
 @pytest.mark.timeout(150)
 async def test_postgres_restart_refuses_commands_cleanly_and_reads_keep_serving(

@@ -13,6 +13,8 @@ from tests.faults.stack import Stack
 from tests.faults.verdicts import assert_recovered, summary, unclear
 from workers.relay import LISTENER_APPLICATION
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow"; CI runs them
+
 VICTIMS = ("worker", "relay", "read", "write")
 
 

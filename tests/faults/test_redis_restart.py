@@ -11,6 +11,8 @@ from tests.faults.load import Load
 from tests.faults.stack import Stack
 from tests.faults.verdicts import assert_recovered, summary, unclear
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow"; CI runs them
+
 COMMANDS = ("register", "login", "create course", "add module", "enroll", "pay", "complete lesson")
 
 

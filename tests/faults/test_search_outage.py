@@ -18,6 +18,8 @@ from tests.faults.proxy import FaultProxy
 from tests.harness import Platform, running_platform, serve
 from tests.shop import Shop, open_shop
 
+pytestmark = pytest.mark.slow  # deselect with -m "not slow"; CI runs them
+
 SEARCH = {"q": "course"}
 
 
@@ -54,6 +56,7 @@ async def assert_degraded(client: httpx.AsyncClient, shop: Shop) -> None:
     error = expect_error(refused, status=503, code="search_unavailable")
     assert "search" in error["message"]
     assert int(refused.headers["Retry-After"]) > 0
+    print(f"search refused in {refused.elapsed.total_seconds():.3f} s")
     assert (await client.get(f"/api/courses/{shop.free}")).status_code == 200
     assert (await client.get(f"/api/courses/{shop.paid}")).json()["title"] == "Paid course"
     newest = await client.get("/api/catalog/lists/newest")
