@@ -91,6 +91,11 @@ async def _guarded(ctx: Context, job: str, body: dict[str, Any],
             raise Retry(defer=retry_delay(exc, ctx["job_try"])) from exc
         JOBS.labels(job, "ok").inc()
         return outcome
+    except asyncio.CancelledError:
+        # arq's own timeout or the worker stopping: counted, since arq does not retry a job its
+        # timeout cancelled (our deadline above exists so that this does not happen).
+        JOBS.labels(job, "cancelled").inc()
+        raise
     finally:
         JOB_DURATION.labels(job).observe(time.perf_counter() - started)
 

@@ -192,17 +192,21 @@ async def _within_answer_time(work: Coroutine[Any, Any, T]) -> T:
     A late read is left to finish in the background rather than cancelled: cancelling it would
     make the connection's clean-up (a rollback, shielded by SQLAlchemy) wait on the same slow
     network, and the reader with it. It ends within the command timeout and frees its connection.
+    `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` drops a cancellation that arrives
+    as the read finishes, and a worker job's own deadline is such a cancellation.
     """
     task = asyncio.ensure_future(work)
+    task.add_done_callback(_collect)
     try:
-        return await asyncio.wait_for(asyncio.shield(task), ANSWER_TIMEOUT_SECONDS)
+        async with asyncio.timeout(ANSWER_TIMEOUT_SECONDS):
+            return await asyncio.shield(task)
     except TimeoutError:
-        task.add_done_callback(_collect)
         raise SearchUnavailable() from None
 
 
 def _collect(task: asyncio.Future[Any]) -> None:
-    """Retrieves an abandoned read's outcome, so its failure is not reported as unhandled."""
+    """Retrieves a read's outcome, so the failure of one nobody waits for any more is not
+    reported as unhandled (whoever still awaits it gets it all the same)."""
     if not task.cancelled():
         task.exception()
 

@@ -27,7 +27,8 @@ from write.migrate import upgrade
 
 PROCESSES = ("write", "read", "relay", "worker")
 CLIENT_TIMEOUT_SECONDS = 10.0
-START_SECONDS = 40.0
+# Generous: four Python processes importing the app on a busy 2-core machine.
+START_SECONDS = 90.0
 
 
 @dataclass
@@ -57,9 +58,10 @@ class Stack:
                         return
                 except httpx.TransportError:
                     pass
-                if name in self.fleet.exited() or asyncio.get_running_loop().time() > deadline:
+                exited = self.fleet.exited().get(name)
+                if exited is not None or asyncio.get_running_loop().time() > deadline:
                     log = (self.fleet.logs / f"{name}.log").read_text(errors="replace")[-3000:]
-                    raise AssertionError(f"{name} did not start:\n{log}")
+                    raise AssertionError(f"{name} did not start (exit code {exited}):\n{log}")
                 await asyncio.sleep(0.1)
 
     async def heal(self) -> None:
