@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.faults.load import Load
+from tests.faults.load import Load, free_lessons
 from tests.faults.stack import Stack, running_stack
 from tests.shop import Shop, open_shop
 
@@ -30,6 +30,4 @@ async def load(stack: Stack, shop: Shop) -> Load:
     await stack.heal()
     seed = random.randrange(1 << 30)
     print(f"fault load seed {seed}")
-    page = (await shop.teacher.read(f"/api/courses/{shop.free}")).json()
-    free_lessons = [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
-    return Load(stack.platform, shop, free_lessons, random.Random(seed))
+    return Load(stack.platform, shop, await free_lessons(shop), random.Random(seed))

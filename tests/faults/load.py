@@ -44,6 +44,12 @@ class Student:
     completed: set[str] = field(default_factory=set)
 
 
+async def free_lessons(shop: Shop) -> list[str]:
+    """The free course's lessons (the shop lists only the paid course's)."""
+    page = (await shop.teacher.read(f"/api/courses/{shop.free}")).json()
+    return [lesson["id"] for module in page["modules"] for lesson in module["lessons"]]
+
+
 class Load:
     """Commands from the teacher and a growing crowd of students; reads of the catalog."""
 
