@@ -99,7 +99,9 @@ def report(samples: list[Sample], *, minutes: float, seed: int) -> str:
         "# Soak run", "",
         f"`uv run python -m tools.soak --minutes {minutes:g}` (seed {seed}), "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {psutil.cpu_count()} cores. The fault suite's "
-        "private stack under its steady mix (tools/soak.py).", "",
+        "private stack under its steady mix (tools/soak.py). Memory is each process's resident "
+        "set plus its children's; Postgres's sums its backends, so shared buffers count once per "
+        "backend that touched them.", "",
         f"Resident memory from the first to the last sample: {growth}. Largest outbox backlog: "
         f"{max((s.backlog for s in samples), default=0)}; largest queue: "
         f"{max((s.queued for s in samples), default=0)}; requests failed (no answer or 5xx): "
