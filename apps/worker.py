@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from arq import cron, func
 from arq.worker import Worker
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from apps.resources import arq_settings, create_redis
@@ -29,8 +32,27 @@ from workers.routing import PROJECTIONS
 from write.billing.provider import create_provider
 from write.db import create_engine
 
+log = logging.getLogger("edu.worker")
+# How long the worker waits before polling again after the queue could not be reached.
+QUEUE_RETRY_SECONDS = 1.0
 
-def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+
+class ResilientWorker(Worker):
+    """arq's poll loop ends the worker on the first Redis error (a restart of Redis, a network
+    blip); this one logs, waits and polls again, so the worker rides out a Redis restart. Jobs
+    lost with an emptied Redis are the relay's to recover (ADR 0018). arq is pinned, so
+    overriding its one poll step is safe."""
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as exc:
+            log.warning("queue unreachable, polling again in %.0f s: %r", QUEUE_RETRY_SECONDS,
+                        exc)
+            await asyncio.sleep(QUEUE_RETRY_SECONDS)
+
+
+def build_worker(settings: Settings, *, burst: bool = False) -> ResilientWorker:
     # arq gives up on its own after max_tries; leave headroom above our dead-letter threshold
     # so a job whose earlier tries died with a killed worker still reaches the dead-letter store.
     arq_tries = settings.projection_max_tries + 3
@@ -72,7 +94,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         await ctx["engine"].dispose()
         await ctx["redis"].aclose()
 
-    return Worker(
+    return ResilientWorker(
         functions=[
             func(project_event, name=PROJECT_JOB, max_tries=arq_tries, timeout=timeout),
             func(send_email, name=EMAIL_JOB, max_tries=arq_tries, timeout=timeout),

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from common.asgi import answer_error, replaying
 from common.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from common.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS, exposition
+from common.outages import database_unreachable, install_outage_handlers, on_database_unreachable
 from common.ratelimit import GlobalRateLimit, RateLimitMiddleware, RateLimits
 from common.rates import Rate
 
@@ -96,6 +97,8 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     if sqlstate in _UNSTORABLE_TEXT:
         return error_response(422, "invalid_text", "request holds text the database cannot store "
                               "(a NUL character, say)")
+    if database_unreachable(exc):
+        return await on_database_unreachable(request, exc)
     return await _on_unexpected(request, exc)
 
 
@@ -286,6 +289,7 @@ def install_plumbing(
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
+    install_outage_handlers(app)
     app.add_exception_handler(Exception, _on_unexpected)
 
     # The last added runs first: metrics -> global limit -> body guard -> Redis limits -> app.

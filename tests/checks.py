@@ -66,14 +66,15 @@ async def enrollment_state(engine: AsyncEngine) -> dict[str, int]:
     return dict(row)
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], failure: str) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], failure: str, *,
+                     seconds: float = 10.0, every: float = 0.05) -> T:
     """The first answer of `probe` that is not None (the background catches up meanwhile);
-    fails with `failure` after about ten seconds."""
-    for _ in range(200):
+    fails with `failure` after about `seconds`."""
+    for _ in range(max(1, round(seconds / every))):
         found = await probe()
         if found is not None:
             return found
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(every)
     raise AssertionError(failure)
 
 

@@ -14,6 +14,7 @@ from arq import Retry
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from common.outages import dependency_unreachable
 from common.settings import Settings
 from projectors.base import Stores
 from read.consistency import APPLIED_TTL_SECONDS, applied_key
@@ -87,11 +88,25 @@ async def _guarded(ctx: Context, job: str, body: dict[str, Any],
             JOB_RETRIES.labels(job).inc()
             log.warning("%s %s failed (try %s), retrying: %r", job, envelope.seq,
                         ctx["job_try"], exc)
-            raise Retry(defer=min(0.2 * 2 ** ctx["job_try"], 10)) from exc
+            raise Retry(defer=retry_delay(exc, ctx["job_try"])) from exc
         JOBS.labels(job, "ok").inc()
         return outcome
+    except asyncio.CancelledError:
+        # arq's own timeout or the worker stopping: counted, since arq does not retry a job its
+        # timeout cancelled (our deadline above exists so that this does not happen).
+        JOBS.labels(job, "cancelled").inc()
+        raise
     finally:
         JOB_DURATION.labels(job).observe(time.perf_counter() - started)
+
+
+def retry_delay(exc: BaseException, job_try: int) -> float:
+    """Seconds before the next try. A dependency that is down (Postgres or Redis restarting, the
+    search index unreachable) gets a longer backoff, 2 + 4 + 8 + 16 s before the last try, so an
+    outage of half a minute does not use up the tries meant for a bug (ADR 0019)."""
+    if dependency_unreachable(exc):
+        return min(2.0 ** job_try, 16.0)
+    return min(0.2 * 2.0 ** job_try, 10.0)
 
 
 def _count_dead_letter(job: str) -> None:
@@ -209,7 +224,7 @@ async def send_email(ctx: Context, body: dict[str, Any]) -> str:
     return await _guarded(ctx, EMAIL_JOB, body, work)
 
 
-async def rebuild_projection(ctx: Context, name: str) -> str:
+async def rebuild_projection(ctx: Context, name: str, grace_seconds: float = 5.0) -> str:
     """Starts a rebuild of one projection (or all) on an operator's request from the ops API.
 
     The rebuild runs as a task of this worker, not inside the job: arq keeps every job's
@@ -217,18 +232,20 @@ async def rebuild_projection(ctx: Context, name: str) -> str:
     (an hour) would leave a killed worker's projection jobs untouched for an hour. Progress is
     published as the rebuild goes (`edu:proj:rebuild:<name>`, the rebuild metrics); a worker that
     stops cancels it, which abandons the new generation; the operator starts it again.
+    `grace_seconds`: how long each replaced generation stays readable (the relay's rebuild after
+    a Redis wipe replaces next to nothing, and waits less).
     """
     from workers.routing import PROJECTIONS
 
     names = [n for n in (list(PROJECTIONS) if name == "all" else [name]) if n in PROJECTIONS]
     running: set[asyncio.Task[None]] = ctx.setdefault("rebuilds", set())
-    task = asyncio.create_task(_rebuild(ctx, names), name=f"rebuild {name}")
+    task = asyncio.create_task(_rebuild(ctx, names, grace_seconds), name=f"rebuild {name}")
     running.add(task)
     task.add_done_callback(running.discard)
     return f"started: {', '.join(names)}"
 
 
-async def _rebuild(ctx: Context, names: list[str]) -> None:
+async def _rebuild(ctx: Context, names: list[str], grace_seconds: float) -> None:
     from projectors.rebuild import rebuild
     from workers.routing import PROJECTIONS
 
@@ -236,7 +253,8 @@ async def _rebuild(ctx: Context, names: list[str]) -> None:
         REBUILD_PROGRESS.labels(projection).set(0)
         try:
             result = await rebuild(PROJECTIONS[projection], stores_of(ctx),
-                                   progress=_rebuild_metrics(projection))
+                                   progress=_rebuild_metrics(projection),
+                                   grace_seconds=grace_seconds)
         except Exception:  # not a cancellation: that stops the task
             log.exception("rebuild of %s failed", projection)
             continue

@@ -60,3 +60,7 @@ REBUILD_DOCUMENTS = Counter(
     "edu_rebuild_documents_total", "Aggregates written into new generations by rebuilds.",
     ["projection"],
 )
+REDIS_WIPES = Counter(
+    "edu_redis_wipes_recovered_total",
+    "Times the relay found Redis restarted empty and started recovery (redelivery and rebuild).",
+)

@@ -19,6 +19,7 @@ from arq.connections import ArqRedis
 from sqlalchemy import RowMapping, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.outages import dependency_unreachable
 from common.settings import Settings
 from read.stores.ops import publish_relay_status
 from workers.constants import job_id
@@ -30,12 +31,15 @@ from workers.metrics import (
     RELAY_DISPATCHED,
 )
 from workers.routing import jobs_for
+from workers.wipes import WipeWatch
 from write.events import EventEnvelope
 from write.outbox import NOTIFY_CHANNEL, OutboxEvent
 
 log = logging.getLogger("edu.relay")
 CLEANUP_EVERY_SECONDS = 60.0
 CLEANUP_BATCH = 5000
+# How the LISTEN connection shows in pg_stat_activity (operators and the fault tests find it so).
+LISTENER_APPLICATION = "edu-relay-listen"
 _ENVELOPE_COLUMNS = (
     OutboxEvent.id, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.schema_version,
     OutboxEvent.aggregate_type, OutboxEvent.aggregate_id, OutboxEvent.occurred_at,
@@ -54,6 +58,7 @@ class OutboxRelay:
         self.settings = settings
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self._wipes = WipeWatch(engine, queue, settings)
 
     async def dispatch_once(self) -> int:
         """Dispatches up to one batch of undispatched events; returns how many."""
@@ -121,16 +126,18 @@ class OutboxRelay:
             try:
                 await self._ensure_listening()
                 self._wake.clear()
+                await self._wipes.check()
                 while await self.dispatch_once() == self.settings.relay_batch_size:
                     pass
                 await self.backlog()
                 if time.monotonic() - last_cleanup > CLEANUP_EVERY_SECONDS:
                     await self.cleanup()
                     last_cleanup = time.monotonic()
-            except (OSError, asyncpg.PostgresError, ConnectionError) as exc:
-                log.warning("relay cycle failed, retrying: %s", exc)
-            except Exception:
-                log.exception("relay cycle failed unexpectedly, retrying")
+            except Exception as exc:  # the relay outlives any failure and retries each poll
+                if dependency_unreachable(exc) or isinstance(exc, asyncpg.PostgresError):
+                    log.warning("relay cycle failed, retrying: %r", exc)
+                else:
+                    log.exception("relay cycle failed unexpectedly, retrying")
             await self._sleep(stop)
         await self._close_listener()
 
@@ -148,7 +155,9 @@ class OutboxRelay:
             return
         await self._close_listener()
         try:
-            self._listener = await asyncpg.connect(self.settings.database_url_plain, timeout=5)
+            self._listener = await asyncpg.connect(
+                self.settings.database_url_plain, timeout=5,
+                server_settings={"application_name": LISTENER_APPLICATION})
             await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         except (OSError, asyncpg.PostgresError) as exc:
             self._listener = None

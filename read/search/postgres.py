@@ -9,12 +9,14 @@ once it commits and read the new table.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import Executable, Result, TextClause, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from common.settings import Settings
@@ -32,6 +34,7 @@ from read.search.pg_schema import (
 )
 from read.search.port import NoRebuildInProgress, SearchUnavailable, Target
 
+T = TypeVar("T")
 UPSERT_CHUNK = 500
 UPSERT_PARALLELISM = 2
 UNDEFINED_TABLE = "42P01"
@@ -41,6 +44,15 @@ UNANSWERABLE = {"57014", "57P01", "57P03", UNDEFINED_TABLE, "3F000", "3D000"}
 # forever behind a long reader (and make every later reader queue behind it).
 STATEMENT_TIMEOUT_MS = 15_000
 LOCK_TIMEOUT_MS = 5_000
+# A reader gets an answer or a 503 within this bound, whatever the index does: the server-side
+# statement timeout cannot help when the network to the index is what is slow or silent
+# (ADR 0019).
+ANSWER_TIMEOUT_SECONDS = 3.0
+# Client-side bounds on every call (writes and rebuilds included): connecting, waiting for a
+# pooled connection, and any one statement (a little above the server's own timeout).
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 5
+COMMAND_TIMEOUT_SECONDS = STATEMENT_TIMEOUT_MS / 1000 + 5
 
 
 class PostgresSearchIndex:
@@ -61,7 +73,11 @@ class PostgresSearchIndex:
             url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
-            connect_args={"timeout": 5, "server_settings": {
+            # No pre-ping on the hot search path: a connection the index dropped fails one
+            # search (503), and SQLAlchemy then replaces the whole pool.
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS,
+                          "command_timeout": COMMAND_TIMEOUT_SECONDS, "server_settings": {
                 "application_name": "edu-search",
                 "statement_timeout": str(STATEMENT_TIMEOUT_MS),
                 "lock_timeout": str(LOCK_TIMEOUT_MS),
@@ -108,20 +124,28 @@ class PostgresSearchIndex:
 
     async def search(self, query: SearchQuery) -> SearchResult:
         statement, params = search_statement(query, LIVE)
-        async with _answering(), self._engine.connect() as conn:
-            rows = (await conn.execute(statement, params)).all()
+        rows = await self._read(statement, params, lambda result: result.all())
         return search_result(query, rows)
 
     async def get(self, course_id: UUID) -> CourseSearchDoc | None:
-        async with _answering(), self._engine.connect() as conn:
-            doc = await conn.scalar(text(f"SELECT doc::text FROM {LIVE} WHERE id = :id"),
-                                    {"id": course_id})
+        doc = await self._read(text(f"SELECT doc::text FROM {LIVE} WHERE id = :id"),
+                               {"id": course_id}, lambda result: result.scalar())
         return CourseSearchDoc.model_validate_json(doc) if doc is not None else None
 
     async def count(self) -> int:
-        async with _answering(), self._engine.connect() as conn:
-            total = await conn.scalar(text(f"SELECT count(*) FROM {LIVE} WHERE listed"))
+        total = await self._read(text(f"SELECT count(*) FROM {LIVE} WHERE listed"), {},
+                                 lambda result: result.scalar())
         return int(total or 0)
+
+    async def _read(self, statement: Executable, params: dict[str, Any],
+                    take: Callable[[Result[Any]], T]) -> T:
+        """A read of the index, answered within ANSWER_TIMEOUT_SECONDS or refused (503)."""
+
+        async def run() -> T:
+            async with _answering(), self._engine.connect() as conn:
+                return take(await conn.execute(statement, params))
+
+        return await _within_answer_time(run())
 
     async def start_rebuild(self) -> None:
         async with self._engine.begin() as conn:
@@ -130,9 +154,8 @@ class PostgresSearchIndex:
             await create_table(conn, NEXT)
 
     async def rebuilding(self) -> bool:
-        async with _answering(), self._engine.connect() as conn:
-            return bool(await conn.scalar(text("SELECT to_regclass(:table) IS NOT NULL"),
-                                          {"table": NEXT}))
+        return bool(await self._read(text("SELECT to_regclass(:table) IS NOT NULL"),
+                                     {"table": NEXT}, lambda result: result.scalar()))
 
     async def finish_rebuild(self) -> None:
         live, following = LIVE.removeprefix(f"{SCHEMA}."), NEXT.removeprefix(f"{SCHEMA}.")
@@ -164,12 +187,37 @@ class PostgresSearchIndex:
         await self._engine.dispose()
 
 
+async def _within_answer_time(work: Coroutine[Any, Any, T]) -> T:
+    """The read's answer, or SearchUnavailable once ANSWER_TIMEOUT_SECONDS have passed.
+
+    A late read is left to finish in the background rather than cancelled: cancelling it would
+    make the connection's clean-up (a rollback, shielded by SQLAlchemy) wait on the same slow
+    network, and the reader with it. It ends within the command timeout and frees its connection.
+    `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` drops a cancellation that arrives
+    as the read finishes, and a worker job's own deadline is such a cancellation.
+    """
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(_collect)
+    try:
+        async with asyncio.timeout(ANSWER_TIMEOUT_SECONDS):
+            return await asyncio.shield(task)
+    except TimeoutError:
+        raise SearchUnavailable() from None
+
+
+def _collect(task: asyncio.Future[Any]) -> None:
+    """Retrieves a read's outcome, so the failure of one nobody waits for any more is not
+    reported as unhandled (whoever still awaits it gets it all the same)."""
+    if not task.cancelled():
+        task.exception()
+
+
 @asynccontextmanager
 async def _answering() -> AsyncIterator[None]:
     """Reads that cannot be answered now become SearchUnavailable, which the API shows as 503."""
     try:
         yield
-    except (OSError, TimeoutError, OperationalError, InterfaceError) as exc:
+    except (OSError, TimeoutError, OperationalError, InterfaceError, PoolTimeout) as exc:
         raise SearchUnavailable() from exc
     except DBAPIError as exc:
         if _sqlstate(exc) in UNANSWERABLE:

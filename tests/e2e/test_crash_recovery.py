@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from uuid import UUID
 
@@ -27,48 +23,9 @@ from read.stores.documents import DocumentSpace
 from read.stores.users import UserDoc, index_entries
 from tests.builders import outbox_event_ids
 from tests.harness import serve
+from tests.processes import Fleet, child_env
 
 PROCESSES = ("relay", "worker")
-
-
-def child_env(settings: Settings, data_dir: Path) -> dict[str, str]:
-    assert settings.jwt_private_key is not None
-    return {**os.environ, "ENVIRONMENT": "test", "DATABASE_URL": settings.database_url,
-            "REDIS_URL": settings.redis_url, "ARQ_QUEUE_NAME": settings.arq_queue_name,
-            "JWT_PRIVATE_KEY": settings.jwt_private_key.get_secret_value(),
-            "DATA_DIR": str(data_dir), "RELAY_POLL_SECONDS": "0.2",
-            "PROJECTION_JOB_TIMEOUT_SECONDS": "2", "WORKER_PROBE_PORT": "0",
-            "RELAY_PROBE_PORT": "0"}
-
-
-class Fleet:
-    """The relay and worker as real OS processes that can be killed with SIGKILL."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs = env, logs
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.kills = 0
-
-    def start(self, name: str) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "apps.cli", name], env=self.env, stdout=log, stderr=log)
-
-    def kill(self, name: str) -> None:
-        self.procs[name].send_signal(signal.SIGKILL)
-        self.procs[name].wait()
-        self.kills += 1
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 async def chaos(fleet: Fleet, rng: random.Random, stop: asyncio.Event) -> None:

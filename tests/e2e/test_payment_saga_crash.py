@@ -23,8 +23,9 @@ from read.consistency import parse_token
 from tests.actors import sign_up
 from tests.builders import envelopes
 from tests.crash_worker import CRASH_EXIT_CODE
-from tests.e2e.test_crash_recovery import child_env, wait_all_applied
+from tests.e2e.test_crash_recovery import wait_all_applied
 from tests.harness import running_platform
+from tests.processes import child_env
 from tests.shop import open_shop, pay
 from workers.constants import REACT_JOB, job_id
 

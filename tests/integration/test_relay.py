@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from apps.resources import create_queue
 from common.settings import Settings
 from tests.builders import outbox_event_ids, outbox_seqs, register
-from workers.constants import EMAIL_JOB, PROJECT_JOB, job_id
+from workers.constants import EMAIL_JOB, PROJECT_JOB, REBUILD_JOB, job_id
 from workers.relay import OutboxRelay
+from workers.wipes import WipeWatch
 from write.events import UserEmailVerified
 from write.outbox import UnitOfWork, encode_consistency_token
 
@@ -143,3 +144,25 @@ async def test_a_dropped_listen_connection_falls_back_to_polling_and_reconnects(
         await running
     assert dispatched
     assert listening == 1
+
+
+async def undispatched(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(text(
+            "SELECT count(*) FROM outbox.events WHERE dispatched_at IS NULL")) or 0)
+
+
+async def test_a_redis_that_lost_dispatched_events_gets_them_again_and_a_rebuild(
+    engine: AsyncEngine, settings: Settings, queue: ArqRedis
+) -> None:
+    await register(engine, settings, email="wiped@example.com")
+    # A fresh system: nothing was ever dispatched, so an empty Redis is just new.
+    assert await WipeWatch(engine, queue, settings).check() is False
+    assert await OutboxRelay(engine, queue, settings).dispatch_once() == 2
+    await queue.flushdb()  # what a restart without persistence leaves
+    # A relay meeting this Redis (restarted, or started itself) finds no sentinel.
+    assert await WipeWatch(engine, queue, settings).check() is True
+    assert await undispatched(engine) == 2
+    assert any(job.startswith(f"{REBUILD_JOB}:after-wipe:")
+               for job in await queued_job_ids(queue, settings))
+    assert await WipeWatch(engine, queue, settings).check() is False  # the sentinel is back

@@ -1,0 +1,125 @@
+"""Soak: the whole platform under a steady mixed load for N minutes, sampling memory and backlog.
+
+    uv run python -m tools.soak --minutes 30 --sample-seconds 30
+
+It runs the fault suite's private stack (`tests/faults/stack.py`: its own Postgres cluster and
+Redis server in temporary folders, the write API, read API, relay and worker as `edu` processes)
+and its load driver (`tests/faults/load.py`: sign-ups, logins, enrollments, payments, lesson
+completions, course authoring, page, list and search reads), so it touches no shared server and
+sends nothing off loopback. Every sample records each process's resident memory, the outbox
+backlog, the queued jobs and the answers since the previous sample; the report is written to
+docs/benchmarks/soak.md (or `--out`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+from redis.asyncio import Redis
+from sqlalchemy import text
+
+from tests.faults.load import Load, free_lessons
+from tests.faults.stack import Stack, running_stack
+from tests.shop import open_shop
+
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks" / "soak.md"
+
+
+@dataclass(frozen=True)
+class Sample:
+    at_seconds: float
+    rss_mb: dict[str, float]
+    backlog: int
+    queued: int
+    answered: int
+    failed: int  # no answer, or a 5xx
+
+
+def _rss_mb(pid: int | None) -> float:
+    """Resident memory of a process and its children (Postgres's backends, uvicorn's worker)."""
+    if pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+async def take_sample(stack: Stack, load: Load, started: float, seen: int) -> Sample:
+    rss = {name: _rss_mb(proc.pid) for name, proc in stack.fleet.procs.items()}
+    rss["postgres"] = _rss_mb(stack.postgres.proc.pid if stack.postgres.proc else None)
+    rss["redis"] = _rss_mb(stack.redis.proc.pid if stack.redis.proc else None)
+    async with stack.engine.connect() as conn:
+        backlog = int(await conn.scalar(text(
+            "SELECT count(*) FROM outbox.events WHERE dispatched_at IS NULL")) or 0)
+    redis = Redis.from_url(stack.settings.redis_url)
+    try:
+        queued = int(await redis.zcard(stack.settings.arq_queue_name))
+    finally:
+        await redis.aclose()
+    new = load.answers[seen:]
+    failed = sum(1 for a in new if a.status is None or a.status >= 500)
+    return Sample(round(asyncio.get_running_loop().time() - started, 1), rss, backlog, queued,
+                  len(new), failed)
+
+
+async def soak(minutes: float, every: float, seed: int) -> list[Sample]:
+    samples: list[Sample] = []
+    async with running_stack(Path(tempfile.mkdtemp(prefix="edu-soak-"))) as stack:
+        shop = await open_shop(stack.platform)
+        load = Load(stack.platform, shop, await free_lessons(shop), random.Random(seed))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with load.running():
+            while loop.time() - started < minutes * 60:
+                await asyncio.sleep(every)
+                samples.append(await take_sample(stack, load, started,
+                                                 sum(s.answered for s in samples)))
+    return samples
+
+
+def report(samples: list[Sample], *, minutes: float, seed: int) -> str:
+    names = list(samples[0].rss_mb) if samples else []
+    head = "| s | " + " | ".join(f"{n} MB" for n in names) + " | backlog | queued | answers | failed |"
+    rows = [head, "|" + "---|" * (len(names) + 5)]
+    for s in samples:
+        rows.append(f"| {s.at_seconds:.0f} | " + " | ".join(f"{s.rss_mb[n]:.0f}" for n in names)
+                    + f" | {s.backlog} | {s.queued} | {s.answered} | {s.failed} |")
+    growth = ", ".join(f"{n} {samples[-1].rss_mb[n] - samples[0].rss_mb[n]:+.0f} MB"
+                       for n in names) if len(samples) > 1 else "-"
+    return "\n".join([
+        "# Soak run", "",
+        f"`uv run python -m tools.soak --minutes {minutes:g}` (seed {seed}), "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {psutil.cpu_count()} cores. The fault suite's "
+        "private stack under its steady mix (tools/soak.py). Memory is each process's resident "
+        "set plus its children's; Postgres's sums its backends, so shared buffers count once per "
+        "backend that touched them.", "",
+        f"Resident memory from the first to the last sample: {growth}. Largest outbox backlog: "
+        f"{max((s.backlog for s in samples), default=0)}; largest queue: "
+        f"{max((s.queued for s in samples), default=0)}; requests failed (no answer or 5xx): "
+        f"{sum(s.failed for s in samples)} of {sum(s.answered for s in samples)}.", "",
+        *rows, ""])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--sample-seconds", type=float, default=30.0)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--out", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    samples = asyncio.run(soak(args.minutes, args.sample_seconds, args.seed))
+    args.out.write_text(report(samples, minutes=args.minutes, seed=args.seed))
+    print(f"wrote {args.out} ({len(samples)} samples)")
+
+
+if __name__ == "__main__":
+    main()
