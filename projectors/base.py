@@ -31,10 +31,9 @@ class Targets:
 
     generations: Mapping[str, Sequence[int]]
     search: Sequence[SearchTarget] = ()
-    # The live path: its writes are announced, to the read APIs' kept pages (ADR 0017) and to the
-    # people they concern (ADR 0020). A rebuild's scan fills a generation nobody reads yet (its
-    # switch announces everything at once) and changes nothing for anyone.
-    live: bool = False
+    # Whether written document ids are announced to the read APIs' kept pages (ADR 0017). A
+    # rebuild's scan fills a generation nobody reads yet, and its switch announces everything.
+    announce: bool = True
 
 
 class Projection(Protocol):

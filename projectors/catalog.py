@@ -96,7 +96,7 @@ class CoursesProjection(CourseProjection):
                                       page.entries()) for page in pages]
         space = DocumentSpace(stores.redis, COURSES)
         for generation in targets.generations.get(COURSES, ()):
-            await space.upsert_many(generation, items, announce=targets.live)
+            await space.upsert_many(generation, items, announce=targets.announce)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         return await compare_documents(
@@ -199,7 +199,7 @@ class CategoriesProjection(ScansTable):
                               category_entries(doc)))
         space = DocumentSpace(stores.redis, CATEGORIES)
         for generation in targets.generations.get(CATEGORIES, ()):
-            await space.upsert_many(generation, items, announce=targets.live)
+            await space.upsert_many(generation, items, announce=targets.announce)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         rows = await load_categories(stores.engine, ids)

@@ -59,7 +59,7 @@ async def live_targets(projection: Projection, stores: Stores) -> Targets:
         # "next" first: if the rebuild switches between the two writes, the document is already
         # in the index that just went live, and the write to "live" lands there too.
         search = ["next", "live"] if rebuilding else ["live"]
-    return Targets(generations, search, live=True)
+    return Targets(generations, search)
 
 
 async def apply_live(projection: Projection, event: Event, stores: Stores) -> None:

@@ -62,7 +62,7 @@ class ReviewsProjection(ScansTable):
                           review_entries(doc)))
         space = DocumentSpace(stores.redis, REVIEWS)
         for generation in targets.generations.get(REVIEWS, ()):
-            await space.upsert_many(generation, items, announce=targets.live)
+            await space.upsert_many(generation, items, announce=targets.announce)
 
     async def drift(self, stores: Stores, ids: Sequence[uuid.UUID]) -> dict[str, str]:
         found = await load_reviews(stores.engine, ids)

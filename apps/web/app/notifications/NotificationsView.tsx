@@ -7,19 +7,16 @@ import { RequireLogin } from "@/components/student/RequireLogin";
 import { ErrorNotice } from "@/components/ui/forms";
 import { api } from "@/lib/api-client";
 import { formatDate } from "@/lib/format";
-import { useLiveStatus } from "@/lib/live";
 import type { Inbox } from "@/lib/types";
 
-// Live events refresh the inbox; only while they cannot flow does it ask every few seconds.
-const FALLBACK_POLL_MS = 5_000;
+const POLL_MS = 5_000;
 
 function List() {
   const client = useQueryClient();
-  const live = useLiveStatus();
   const inbox = useQuery({
     queryKey: ["notifications", "list"],
     queryFn: () => api<Inbox>("/api/me/notifications?limit=50"),
-    refetchInterval: live === "open" ? false : FALLBACK_POLL_MS,
+    refetchInterval: POLL_MS,
     staleTime: 0,
   });
   const refresh = () => client.invalidateQueries({ queryKey: ["notifications"] });

@@ -1,9 +1,0 @@
-import type { Metadata } from "next";
-
-import { ReviewsView } from "./ReviewsView";
-
-export const metadata: Metadata = { title: "Reviews" };
-
-export default function AdminReviewsPage() {
-  return <ReviewsView />;
-}
