@@ -33,7 +33,10 @@ from workers.routing import PROJECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "tools" / "locust" / "locustfile.py"
-SECONDS = 7
+# Long enough that every kind of user gets past its sign-in and through a few tasks even when the
+# in-process platform is still projecting what the test seeded: a 7 s run in CI once recorded no
+# completed request at all (every sign-in still in flight when the run stopped).
+SECONDS = 15
 USERS = 10
 TEACHERS, STUDENTS = 3, 10
 ADMIN = ("load-admin@example.com", "load-admin-pass-1")
