@@ -35,6 +35,7 @@ from apps.local_services import (
     postgres_system_user,
     run_as,
 )
+from common.settings import asyncpg_url
 
 SLOT = "edu_backup"
 RESTORE_WAL = "edu_restore_wal"
@@ -53,24 +54,12 @@ class Restored:
     recovered_to: datetime | None  # the last replayed transaction's commit time
 
 
-def _connection(url: str) -> dict[str, str]:
-    parsed = make_url(url)
-    return {"host": parsed.host or LOOPBACK, "port": str(parsed.port or 5432),
-            "user": parsed.username or "postgres", "dbname": parsed.database or "postgres"}
+async def _connect(dsn: str) -> asyncpg.Connection:
+    return await asyncpg.connect(dsn, timeout=5)
 
 
-def _dsn(url: str) -> str:
-    return " ".join(f"{key}={value}" for key, value in _connection(url).items())
-
-
-async def _connect(url: str) -> asyncpg.Connection:
-    parts = _connection(url)
-    return await asyncpg.connect(host=parts["host"], port=int(parts["port"]), user=parts["user"],
-                                 database=parts["dbname"], timeout=5)
-
-
-async def _server_major(url: str) -> int:
-    conn = await _connect(url)
+async def _server_major(dsn: str) -> int:
+    conn = await _connect(dsn)
     try:
         return int(await conn.fetchval("SHOW server_version_num")) // 10000
     finally:
@@ -100,13 +89,14 @@ def _major_of(path: Path) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def base_backup(url: str, folder: Path, *, show_progress: bool = True) -> Path:
-    """Takes a base backup of the server holding `url`'s database into a new subfolder."""
-    major = asyncio.run(_server_major(url))
+def base_backup(dsn: str, folder: Path, *, show_progress: bool = True) -> Path:
+    """Takes a base backup of the server holding `dsn`'s database (a postgresql:// URL, which
+    libpq's tools and asyncpg both take) into a new subfolder."""
+    major = asyncio.run(_server_major(dsn))
     started = datetime.now(UTC)
     target = folder / f"base-{started:%Y%m%dT%H%M%SZ}"
     folder.mkdir(parents=True, exist_ok=True)
-    command = [str(program("pg_basebackup", major)), "-d", _dsn(url), "-D", str(target),
+    command = [str(program("pg_basebackup", major)), "-d", dsn, "-D", str(target),
                "-Fp", "-X", "stream", "-c", "fast", "--no-password"]
     if show_progress:
         command += ["-P", "-v"]
@@ -116,22 +106,22 @@ def base_backup(url: str, folder: Path, *, show_progress: bool = True) -> Path:
         raise BackupError(f"pg_basebackup failed ({result.returncode}): {result.stderr or ''}")
     (target / "edu-backup.json").write_text(json.dumps({
         "started_at": started.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
-        "server_major": major, "database": _connection(url)["dbname"]}, indent=2))
+        "server_major": major, "database": make_url(dsn).database or "postgres"}, indent=2))
     return target
 
 
-def wal_command(url: str, folder: Path) -> list[str]:
+def wal_command(dsn: str, folder: Path) -> list[str]:
     """The `pg_receivewal` command that streams WAL into `folder/wal` through the backup slot."""
-    major = asyncio.run(_server_major(url))
+    major = asyncio.run(_server_major(dsn))
     wal = folder / "wal"
     wal.mkdir(parents=True, exist_ok=True)
     receive = str(program("pg_receivewal", major))
-    created = subprocess.run([receive, "-d", _dsn(url), "--slot", SLOT, "--create-slot",
+    created = subprocess.run([receive, "-d", dsn, "--slot", SLOT, "--create-slot",
                               "--if-not-exists", "--no-password"], capture_output=True, text=True,
                              check=False)
     if created.returncode != 0:
         raise BackupError(f"could not create the replication slot {SLOT}: {created.stderr}")
-    return [receive, "-d", _dsn(url), "-D", str(wal), "--slot", SLOT, "-v",
+    return [receive, "-d", dsn, "-D", str(wal), "--slot", SLOT, "-v",
             "--no-password", "--synchronous"]
 
 
@@ -177,18 +167,19 @@ def restore(base: Path, wal: Path, data_dir: Path, *, until: datetime | None,
                        "-w", "-t", "60", "start"], cwd=data_dir)
     except ServiceStartError as exc:
         raise BackupError(f"{exc}\n--- {log} ---\n{log_tail(log)}") from exc
-    url = f"postgresql+asyncpg://postgres@{LOOPBACK}:{port}/{manifest['database']}"
-    recovered_to = asyncio.run(_wait_until_promoted(url, log))
+    dsn = f"postgresql://postgres@{LOOPBACK}:{port}/{manifest['database']}"
+    recovered_to = asyncio.run(_wait_until_promoted(dsn, log))
+    url = asyncpg_url(dsn)
     shutil.rmtree(wal_folder)
     progress(f"restored: {url} (last transaction replayed at {recovered_to})")
     return Restored(data_dir, port, url, recovered_to)
 
 
-async def _wait_until_promoted(url: str, log: Path) -> datetime | None:
+async def _wait_until_promoted(dsn: str, log: Path) -> datetime | None:
     deadline = time.monotonic() + RESTORE_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         try:
-            conn = await _connect(url)
+            conn = await _connect(dsn)
         except (OSError, asyncpg.PostgresError):
             await asyncio.sleep(0.5)
             continue

@@ -18,10 +18,10 @@ backup_app = typer.Typer(help="Back up the write database and restore it to a mo
 Folder = Annotated[Path, typer.Argument(help="Where backups live (base-* folders and wal/).")]
 
 
-def _write_database_url() -> str:
+def _write_database_dsn() -> str:
     from apps.cli import operator_settings
 
-    return operator_settings().database_url
+    return operator_settings().database_url_plain
 
 
 @contextmanager
@@ -44,7 +44,7 @@ def base(folder: Folder) -> None:
     from apps.backup import base_backup
 
     with _reported():
-        typer.echo(f"base backup written to {base_backup(_write_database_url(), folder)}")
+        typer.echo(f"base backup written to {base_backup(_write_database_dsn(), folder)}")
 
 
 @backup_app.command("wal")
@@ -53,7 +53,7 @@ def wal(folder: Folder) -> None:
     from apps.backup import wal_command
 
     with _reported():
-        command = wal_command(_write_database_url(), folder)
+        command = wal_command(_write_database_dsn(), folder)
     typer.echo(f"streaming WAL into {folder / 'wal'} (-v prints each finished segment)")
     os.execvp(command[0], command)  # this process becomes pg_receivewal: signals reach it
 
