@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     arq_queue_name: str = "edu:queue"
     relay_batch_size: int = Field(default=200, ge=1, le=5000)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
+    # Backpressure: the relay stops handing out events while this many jobs wait in the queue,
+    # so an overload piles up in the outbox (on disk, alerted on) rather than in Redis' memory.
+    relay_max_queued_jobs: int = Field(default=20_000, ge=1)
     outbox_retention_hours: float = Field(default=72.0, gt=0)
     projection_job_timeout_seconds: int = Field(default=20, ge=1)
     projection_max_tries: int = Field(default=5, ge=1)

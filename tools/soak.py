@@ -1,14 +1,17 @@
-"""Soak: the whole platform under a steady mixed load for N minutes, sampling memory and backlog.
+"""Soak or overload: the platform under a mixed load for N minutes, sampling memory and backlog.
 
-    uv run python -m tools.soak --minutes 30 --sample-seconds 30
+    uv run python -m tools.soak --minutes 30 --sample-seconds 30                 # steady soak
+    uv run python -m tools.soak --minutes 10 --clients 48 --out docs/benchmarks/overload.md
 
 It runs the fault suite's private stack (`tests/faults/stack.py`: its own Postgres cluster and
 Redis server in temporary folders, the write API, read API, relay and worker as `edu` processes)
 and its load driver (`tests/faults/load.py`: sign-ups, logins, enrollments, payments, lesson
 completions, course authoring, page, list and search reads), so it touches no shared server and
-sends nothing off loopback. Every sample records each process's resident memory, the outbox
-backlog, the queued jobs and the answers since the previous sample; the report is written to
-docs/benchmarks/soak.md (or `--out`).
+sends nothing off loopback. `--clients N` runs N command loops and N read loops at once (the soak
+runs one of each, a steady load the machine keeps up with; dozens overload it). Every sample
+records each process's resident memory, the outbox backlog, the queued jobs, the answers since
+the previous sample and their latency; the report is written to docs/benchmarks/soak.md (or
+`--out`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +45,8 @@ class Sample:
     queued: int
     answered: int
     failed: int  # no answer, or a 5xx
+    p50_ms: float
+    p99_ms: float
 
 
 def _rss_mb(pid: int | None) -> float:
@@ -67,45 +74,70 @@ async def take_sample(stack: Stack, load: Load, started: float, seen: int) -> Sa
         await redis.aclose()
     new = load.answers[seen:]
     failed = sum(1 for a in new if a.status is None or a.status >= 500)
+    latencies = sorted(a.seconds for a in new)
     return Sample(round(asyncio.get_running_loop().time() - started, 1), rss, backlog, queued,
-                  len(new), failed)
+                  len(new), failed, _percentile(latencies, 0.50), _percentile(latencies, 0.99))
 
 
-async def soak(minutes: float, every: float, seed: int) -> list[Sample]:
+def _percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+async def soak(minutes: float, every: float, seed: int, clients: int = 1) -> tuple[list[Sample], Load]:
     samples: list[Sample] = []
     async with running_stack(Path(tempfile.mkdtemp(prefix="edu-soak-"))) as stack:
         shop = await open_shop(stack.platform)
         load = Load(stack.platform, shop, await free_lessons(shop), random.Random(seed))
         loop = asyncio.get_running_loop()
         started = loop.time()
-        async with load.running():
+        async with load.running(clients):
             while loop.time() - started < minutes * 60:
                 await asyncio.sleep(every)
                 samples.append(await take_sample(stack, load, started,
                                                  sum(s.answered for s in samples)))
-    return samples
+                print(_progress(samples[-1]), flush=True)
+    return samples, load
 
 
-def report(samples: list[Sample], *, minutes: float, seed: int) -> str:
+def _progress(s: Sample) -> str:
+    rss = " ".join(f"{name} {mb:.0f}" for name, mb in s.rss_mb.items())
+    return (f"{s.at_seconds:7.0f}s  RSS MB: {rss}  backlog {s.backlog}  queued {s.queued}  "
+            f"answers {s.answered}  failed {s.failed}  p99 {s.p99_ms:.0f} ms")
+
+
+def _statuses(load: Load) -> str:
+    counts = Counter("no answer" if a.status is None else str(a.status) for a in load.answers)
+    return ", ".join(f"{status}: {n:,}" for status, n in sorted(counts.items()))
+
+
+def report(samples: list[Sample], load: Load, *, minutes: float, seed: int, clients: int,
+           command: str) -> str:
     names = list(samples[0].rss_mb) if samples else []
-    head = "| s | " + " | ".join(f"{n} MB" for n in names) + " | backlog | queued | answers | failed |"
-    rows = [head, "|" + "---|" * (len(names) + 5)]
+    head = ("| s | " + " | ".join(f"{n} MB" for n in names)
+            + " | backlog | queued | answers | failed | p50 ms | p99 ms |")
+    rows = [head, "|" + "---|" * (len(names) + 7)]
     for s in samples:
         rows.append(f"| {s.at_seconds:.0f} | " + " | ".join(f"{s.rss_mb[n]:.0f}" for n in names)
-                    + f" | {s.backlog} | {s.queued} | {s.answered} | {s.failed} |")
+                    + f" | {s.backlog} | {s.queued} | {s.answered} | {s.failed} "
+                    f"| {s.p50_ms:.0f} | {s.p99_ms:.0f} |")
     growth = ", ".join(f"{n} {samples[-1].rss_mb[n] - samples[0].rss_mb[n]:+.0f} MB"
                        for n in names) if len(samples) > 1 else "-"
+    kind = "Soak run" if clients == 1 else "Overload run"
+    mix = ("its steady mix (one command loop and one read loop)" if clients == 1 else
+           f"{clients} command loops and {clients} read loops at once, more than the machine "
+           "serves")
     return "\n".join([
-        "# Soak run", "",
-        f"`uv run python -m tools.soak --minutes {minutes:g}` (seed {seed}), "
+        f"# {kind}", "",
+        f"`{command}` (seed {seed}, {minutes:g} minutes), "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {psutil.cpu_count()} cores. The fault suite's "
-        "private stack under its steady mix (tools/soak.py). Memory is each process's resident "
+        f"private stack under {mix} (tools/soak.py). Memory is each process's resident "
         "set plus its children's; Postgres's sums its backends, so shared buffers count once per "
         "backend that touched them.", "",
         f"Resident memory from the first to the last sample: {growth}. Largest outbox backlog: "
         f"{max((s.backlog for s in samples), default=0)}; largest queue: "
         f"{max((s.queued for s in samples), default=0)}; requests failed (no answer or 5xx): "
         f"{sum(s.failed for s in samples)} of {sum(s.answered for s in samples)}.", "",
+        f"Answers by status over the whole run: {_statuses(load)}.", "",
         *rows, ""])
 
 
@@ -114,10 +146,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--sample-seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--clients", type=int, default=1,
+                        help="command loops and read loops each (1: steady soak; more: overload)")
     parser.add_argument("--out", type=Path, default=REPORT)
     args = parser.parse_args(argv)
-    samples = asyncio.run(soak(args.minutes, args.sample_seconds, args.seed))
-    args.out.write_text(report(samples, minutes=args.minutes, seed=args.seed))
+    if args.clients < 1:
+        parser.error("--clients must be at least 1")
+    samples, load = asyncio.run(soak(args.minutes, args.sample_seconds, args.seed, args.clients))
+    command = "uv run python -m tools.soak " + " ".join(argv if argv is not None else sys.argv[1:])
+    args.out.write_text(report(samples, load, minutes=args.minutes, seed=args.seed,
+                               clients=args.clients, command=command.strip()))
     print(f"wrote {args.out} ({len(samples)} samples)")
 
 

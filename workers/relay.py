@@ -79,6 +79,18 @@ class OutboxRelay:
         RELAY_DISPATCHED.inc(len(rows))
         return len(rows)
 
+    async def dispatch_while_room(self) -> int:
+        """Dispatches batch after batch while there are events and the queue has room; returns
+        how many. A full queue leaves the rest in the outbox until the workers catch up."""
+        dispatched = 0
+        queue = self.settings.arq_queue_name
+        while await self.queue.zcard(queue) < self.settings.relay_max_queued_jobs:
+            count = await self.dispatch_once()
+            dispatched += count
+            if count < self.settings.relay_batch_size:
+                break
+        return dispatched
+
     async def _enqueue(self, envelope: EventEnvelope) -> None:
         body = envelope.model_dump(mode="json")
         for job in jobs_for(envelope.type):
@@ -127,8 +139,7 @@ class OutboxRelay:
                 await self._ensure_listening()
                 self._wake.clear()
                 await self._wipes.check()
-                while await self.dispatch_once() == self.settings.relay_batch_size:
-                    pass
+                await self.dispatch_while_room()
                 await self.backlog()
                 if time.monotonic() - last_cleanup > CLEANUP_EVERY_SECONDS:
                     await self.cleanup()

@@ -163,11 +163,11 @@ class Load:
             await asyncio.sleep(self.rng.uniform(0.01, 0.05))
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Commands and reads keep coming (one of each in flight) until the block ends."""
+    async def running(self, clients: int = 1) -> AsyncIterator[None]:
+        """Commands and reads keep coming (`clients` of each in flight) until the block ends."""
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(self._loop(self.one_command, stop)),
-                 asyncio.create_task(self._loop(self.one_read, stop))]
+        tasks = [asyncio.create_task(self._loop(step, stop))
+                 for _ in range(clients) for step in (self.one_command, self.one_read)]
         try:
             yield
         finally:

@@ -166,3 +166,22 @@ async def test_a_redis_that_lost_dispatched_events_gets_them_again_and_a_rebuild
     assert any(job.startswith(f"{REBUILD_JOB}:after-wipe:")
                for job in await queued_job_ids(queue, settings))
     assert await WipeWatch(engine, queue, settings).check() is False  # the sentinel is back
+
+
+async def test_a_full_queue_leaves_the_surplus_in_the_outbox_until_there_is_room(
+    engine: AsyncEngine, settings: Settings, queue: ArqRedis
+) -> None:
+    for n in range(4):
+        await register(engine, settings, email=f"full-{n}@example.com")
+    total = await undispatched(engine)  # a registration records two events, three jobs
+    relay = OutboxRelay(engine, queue, settings.model_copy(
+        update={"relay_max_queued_jobs": 3, "relay_batch_size": 1}))
+    first = await relay.dispatch_while_room()
+    depth = await queue.zcard(settings.arq_queue_name)
+    assert 3 <= depth <= 4  # stops once full; one event adds at most two jobs
+    assert 0 < first < total
+    assert await undispatched(engine) == total - first
+    await queue.delete(settings.arq_queue_name)  # the workers caught up
+    second = await relay.dispatch_while_room()
+    assert second > 0
+    assert await undispatched(engine) == total - first - second
