@@ -30,7 +30,7 @@ import psutil
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from tests.faults.load import Load, free_lessons
+from tests.faults.load import Answer, Load, free_lessons
 from tests.faults.stack import Stack, running_stack
 from tests.shop import open_shop
 
@@ -105,12 +105,12 @@ def _progress(s: Sample) -> str:
             f"answers {s.answered}  failed {s.failed}  p99 {s.p99_ms:.0f} ms")
 
 
-def _statuses(load: Load) -> str:
-    counts = Counter("no answer" if a.status is None else str(a.status) for a in load.answers)
+def _statuses(answers: list[Answer]) -> str:
+    counts = Counter("no answer" if a.status is None else str(a.status) for a in answers)
     return ", ".join(f"{status}: {n:,}" for status, n in sorted(counts.items()))
 
 
-def report(samples: list[Sample], load: Load, *, minutes: float, seed: int, clients: int,
+def report(samples: list[Sample], answers: list[Answer], *, minutes: float, seed: int, clients: int,
            command: str) -> str:
     names = list(samples[0].rss_mb) if samples else []
     head = ("| s | " + " | ".join(f"{n} MB" for n in names)
@@ -137,7 +137,7 @@ def report(samples: list[Sample], load: Load, *, minutes: float, seed: int, clie
         f"{max((s.backlog for s in samples), default=0)}; largest queue: "
         f"{max((s.queued for s in samples), default=0)}; requests failed (no answer or 5xx): "
         f"{sum(s.failed for s in samples)} of {sum(s.answered for s in samples)}.", "",
-        f"Answers by status over the whole run: {_statuses(load)}.", "",
+        f"Answers by status over the whole run: {_statuses(answers)}.", "",
         *rows, ""])
 
 
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--clients must be at least 1")
     samples, load = asyncio.run(soak(args.minutes, args.sample_seconds, args.seed, args.clients))
     command = "uv run python -m tools.soak " + " ".join(argv if argv is not None else sys.argv[1:])
-    args.out.write_text(report(samples, load, minutes=args.minutes, seed=args.seed,
+    args.out.write_text(report(samples, load.answers, minutes=args.minutes, seed=args.seed,
                                clients=args.clients, command=command.strip()))
     print(f"wrote {args.out} ({len(samples)} samples)")
 
