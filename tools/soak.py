@@ -43,6 +43,7 @@ class Sample:
     rss_mb: dict[str, float]
     backlog: int
     queued: int
+    redis_keys: int
     answered: int
     failed: int  # no answer, or a 5xx
     p50_ms: float
@@ -70,13 +71,14 @@ async def take_sample(stack: Stack, load: Load, started: float, seen: int) -> Sa
     redis = Redis.from_url(stack.settings.redis_url)
     try:
         queued = int(await redis.zcard(stack.settings.arq_queue_name))
+        keys = int(await redis.dbsize())
     finally:
         await redis.aclose()
     new = load.answers[seen:]
     failed = sum(1 for a in new if a.status is None or a.status >= 500)
     latencies = sorted(a.seconds for a in new)
     return Sample(round(asyncio.get_running_loop().time() - started, 1), rss, backlog, queued,
-                  len(new), failed, _percentile(latencies, 0.50), _percentile(latencies, 0.99))
+                  keys, len(new), failed, _percentile(latencies, 0.50), _percentile(latencies, 0.99))
 
 
 def _percentile(ordered: list[float], q: float) -> float:
@@ -102,7 +104,7 @@ async def soak(minutes: float, every: float, seed: int, clients: int = 1) -> tup
 def _progress(s: Sample) -> str:
     rss = " ".join(f"{name} {mb:.0f}" for name, mb in s.rss_mb.items())
     return (f"{s.at_seconds:7.0f}s  RSS MB: {rss}  backlog {s.backlog}  queued {s.queued}  "
-            f"answers {s.answered}  failed {s.failed}  p99 {s.p99_ms:.0f} ms")
+            f"keys {s.redis_keys}  answers {s.answered}  failed {s.failed}  p99 {s.p99_ms:.0f} ms")
 
 
 def _statuses(answers: list[Answer]) -> str:
@@ -114,11 +116,11 @@ def report(samples: list[Sample], answers: list[Answer], *, minutes: float, seed
            command: str) -> str:
     names = list(samples[0].rss_mb) if samples else []
     head = ("| s | " + " | ".join(f"{n} MB" for n in names)
-            + " | backlog | queued | answers | failed | p50 ms | p99 ms |")
-    rows = [head, "|" + "---|" * (len(names) + 7)]
+            + " | backlog | queued | Redis keys | answers | failed | p50 ms | p99 ms |")
+    rows = [head, "|" + "---|" * (len(names) + 8)]
     for s in samples:
         rows.append(f"| {s.at_seconds:.0f} | " + " | ".join(f"{s.rss_mb[n]:.0f}" for n in names)
-                    + f" | {s.backlog} | {s.queued} | {s.answered} | {s.failed} "
+                    + f" | {s.backlog} | {s.queued} | {s.redis_keys} | {s.answered} | {s.failed} "
                     f"| {s.p50_ms:.0f} | {s.p99_ms:.0f} |")
     growth = ", ".join(f"{n} {samples[-1].rss_mb[n] - samples[0].rss_mb[n]:+.0f} MB"
                        for n in names) if len(samples) > 1 else "-"
@@ -132,7 +134,9 @@ def report(samples: list[Sample], answers: list[Answer], *, minutes: float, seed
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {psutil.cpu_count()} cores. The fault suite's "
         f"private stack under {mix} (tools/soak.py). Memory is each process's resident "
         "set plus its children's; Postgres's sums its backends, so shared buffers count once per "
-        "backend that touched them.", "",
+        "backend that touched them. Redis holds the data the load creates plus each finished "
+        "job's result for an hour (the relay's job ids rely on them to refuse a duplicate), so "
+        "it grows with the traffic for the first hour of any run.", "",
         f"Resident memory from the first to the last sample: {growth}. Largest outbox backlog: "
         f"{max((s.backlog for s in samples), default=0)}; largest queue: "
         f"{max((s.queued for s in samples), default=0)}; requests failed (no answer or 5xx): "
