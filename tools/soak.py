@@ -44,6 +44,7 @@ class Sample:
     backlog: int
     queued: int
     redis_keys: int
+    expiring_keys: int  # of those, keys with a time to live (mostly finished jobs' results)
     answered: int
     failed: int  # no answer, or a 5xx
     p50_ms: float
@@ -71,14 +72,17 @@ async def take_sample(stack: Stack, load: Load, started: float, seen: int) -> Sa
     redis = Redis.from_url(stack.settings.redis_url)
     try:
         queued = int(await redis.zcard(stack.settings.arq_queue_name))
-        keys = int(await redis.dbsize())
+        db = redis.connection_pool.connection_kwargs.get("db", 0)
+        space = (await redis.info("keyspace")).get(f"db{db}", {})
+        keys, expiring = int(space.get("keys", 0)), int(space.get("expires", 0))
     finally:
         await redis.aclose()
     new = load.answers[seen:]
     failed = sum(1 for a in new if a.status is None or a.status >= 500)
     latencies = sorted(a.seconds for a in new)
     return Sample(round(asyncio.get_running_loop().time() - started, 1), rss, backlog, queued,
-                  keys, len(new), failed, _percentile(latencies, 0.50), _percentile(latencies, 0.99))
+                  keys, expiring, len(new), failed, _percentile(latencies, 0.50),
+                  _percentile(latencies, 0.99))
 
 
 def _percentile(ordered: list[float], q: float) -> float:
@@ -104,7 +108,8 @@ async def soak(minutes: float, every: float, seed: int, clients: int = 1) -> tup
 def _progress(s: Sample) -> str:
     rss = " ".join(f"{name} {mb:.0f}" for name, mb in s.rss_mb.items())
     return (f"{s.at_seconds:7.0f}s  RSS MB: {rss}  backlog {s.backlog}  queued {s.queued}  "
-            f"keys {s.redis_keys}  answers {s.answered}  failed {s.failed}  p99 {s.p99_ms:.0f} ms")
+            f"keys {s.redis_keys} ({s.expiring_keys} expiring)  answers {s.answered}  "
+            f"failed {s.failed}  p99 {s.p99_ms:.0f} ms")
 
 
 def _statuses(answers: list[Answer]) -> str:
@@ -116,11 +121,12 @@ def report(samples: list[Sample], answers: list[Answer], *, minutes: float, seed
            command: str) -> str:
     names = list(samples[0].rss_mb) if samples else []
     head = ("| s | " + " | ".join(f"{n} MB" for n in names)
-            + " | backlog | queued | Redis keys | answers | failed | p50 ms | p99 ms |")
-    rows = [head, "|" + "---|" * (len(names) + 8)]
+            + " | backlog | queued | Redis keys | with TTL | answers | failed | p50 ms | p99 ms |")
+    rows = [head, "|" + "---|" * (len(names) + 9)]
     for s in samples:
         rows.append(f"| {s.at_seconds:.0f} | " + " | ".join(f"{s.rss_mb[n]:.0f}" for n in names)
-                    + f" | {s.backlog} | {s.queued} | {s.redis_keys} | {s.answered} | {s.failed} "
+                    + f" | {s.backlog} | {s.queued} | {s.redis_keys} | {s.expiring_keys} "
+                    f"| {s.answered} | {s.failed} "
                     f"| {s.p50_ms:.0f} | {s.p99_ms:.0f} |")
     growth = ", ".join(f"{n} {samples[-1].rss_mb[n] - samples[0].rss_mb[n]:+.0f} MB"
                        for n in names) if len(samples) > 1 else "-"

@@ -7,7 +7,8 @@ from tools.soak import Sample, _percentile, report
 
 
 def sample(at: float, write_mb: float, backlog: int, failed: int) -> Sample:
-    return Sample(at, {"write": write_mb, "redis": 5.0}, backlog, queued=3, redis_keys=900, answered=100,
+    return Sample(at, {"write": write_mb, "redis": 5.0}, backlog, queued=3, redis_keys=900,
+                  expiring_keys=600, answered=100,
                   failed=failed, p50_ms=4.0, p99_ms=40.0)
 
 
@@ -29,7 +30,7 @@ def test_the_report_states_growth_worst_backlog_failures_and_every_status() -> N
     assert "Largest outbox backlog: 7" in text
     assert "requests failed (no answer or 5xx): 1 of 200" in text
     assert "200: 2, 409: 1, no answer: 1" in text
-    assert "| 60 | 134 | 5 | 7 | 3 | 900 | 100 | 1 | 4 | 40 |" in text
+    assert "| 60 | 134 | 5 | 7 | 3 | 900 | 600 | 100 | 1 | 4 | 40 |" in text
 
 
 def test_one_client_of_each_kind_is_a_soak() -> None:
