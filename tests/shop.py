@@ -23,9 +23,12 @@ class Shop:
     lessons: list[str]  # the paid course's lessons: the first is a preview
 
 
+SELLER = "seller@example.com"
+
+
 async def open_shop(platform: Platform) -> Shop:
     admin = await admin_of(platform)
-    teacher = await verified_teacher(platform, admin, "seller@example.com", "Seller")
+    teacher = await verified_teacher(platform, admin, SELLER, "Seller")
     paid = await publish_course(teacher, title="Paid course", price=PRICE, lessons=2)
     free = await publish_course(teacher, title="Free course")
     # The publish command's token covers the course facts, and it counts as applied once both

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from tests.harness import Platform
-from tests.shop import Shop, payment_body
+from tests.shop import SELLER, Shop, payment_body
 
 PASSWORD = "correct-horse-1"
 # Transport failures that mean "nobody answered at that address" (a killed process), not a hang.
@@ -38,7 +38,9 @@ class Answer:
 @dataclass
 class Student:
     id: str
+    email: str
     headers: dict[str, str]
+    expired: bool = False  # a command was refused 401: the access token ran out
     enrolled: bool = False
     paid: bool = False
     completed: set[str] = field(default_factory=set)
@@ -81,9 +83,11 @@ class Load:
         return response
 
     async def command(self, op: str, method: str, path: str, *, kind: str | None = None,
-                      **kwargs: Any) -> dict[str, Any] | None:
+                      student: Student | None = None, **kwargs: Any) -> dict[str, Any] | None:
         """A command; its body when it committed (2xx), recorded under `kind` by its id."""
         response = await self.send(op, self.p.write, method, path, **kwargs)
+        if response is not None and response.status_code == 401 and student is not None:
+            student.expired = True
         if response is None or not response.is_success:
             return None
         body: dict[str, Any] = response.json() if response.content else {}
@@ -101,8 +105,16 @@ class Load:
         tokens = await self.command("login", "POST", "/api/auth/login",
                                     json={"email": email, "password": PASSWORD})
         if tokens is not None:
-            self.students.append(Student(str(registered["id"]),
+            self.students.append(Student(str(registered["id"]), email,
                                          {"Authorization": f"Bearer {tokens['access_token']}"}))
+
+    async def sign_in_again(self, student: Student) -> None:
+        """A student whose access token expired signs in again, as the web app would refresh."""
+        tokens = await self.command("login", "POST", "/api/auth/login",
+                                    json={"email": student.email, "password": PASSWORD})
+        if tokens is not None:
+            student.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+            student.expired = False
 
     async def author(self) -> None:
         teacher = self.shop.teacher.auth
@@ -110,20 +122,31 @@ class Load:
             await self.command("add module", "POST",
                                f"/api/courses/{self.rng.choice(self.drafts)}/modules",
                                kind="module", json={"title": "More"}, headers=teacher)
-            return
-        course = await self.command("create course", "POST", "/api/courses", kind="course",
-                                    json={"title": f"Draft {len(self.drafts)}"}, headers=teacher)
-        if course is not None:
-            self.drafts.append(str(course["id"]))
+        else:
+            course = await self.command("create course", "POST", "/api/courses", kind="course",
+                                        json={"title": f"Draft {len(self.drafts)}"},
+                                        headers=teacher)
+            if course is not None:
+                self.drafts.append(str(course["id"]))
+        # No await since that command's answer was recorded: it is the last one.
+        if self.answers[-1].status == 401:  # the teacher's access token ran out: sign in again
+            tokens = await self.command("login", "POST", "/api/auth/login",
+                                        json={"email": SELLER, "password": PASSWORD})
+            if tokens is not None:
+                self.shop.teacher.tokens = tokens
 
     async def study(self, student: Student) -> None:
+        if student.expired:
+            await self.sign_in_again(student)
+            return
         if not student.enrolled:
             student.enrolled = await self.command(
                 "enroll", "POST", "/api/enrollments", kind="enrollment",
-                json={"course_id": self.shop.free}, headers=student.headers) is not None
+                json={"course_id": self.shop.free}, headers=student.headers,
+                student=student) is not None
         elif not student.paid:
             paid = await self.command("pay", "POST", "/api/payments", kind="payment",
-                                      json=payment_body(self.shop.paid),
+                                      json=payment_body(self.shop.paid), student=student,
                                       headers={**student.headers,
                                                "Idempotency-Key": str(uuid.uuid4())})
             if paid is not None:
@@ -137,7 +160,7 @@ class Load:
                 return
             lesson = self.rng.choice(left)
             if await self.command("complete lesson", "POST", f"/api/lessons/{lesson}/complete",
-                                  headers=student.headers) is not None:
+                                  headers=student.headers, student=student) is not None:
                 student.completed.add(lesson)
                 self.committed["completion"].append(f"{student.id}:{lesson}")
 
