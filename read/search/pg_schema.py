@@ -116,6 +116,8 @@ def _functions(unaccent: str | None) -> list[str]:
     ]
 
 
+MIN_PREFIX = 3
+
 # Optimal string alignment distance: Levenshtein plus adjacent transpositions ("pyhton"), as
 # Meilisearch counts typos. Only ever run on a few dozen vocabulary candidates per query word.
 _EDIT_DISTANCE = f"""
@@ -146,8 +148,11 @@ BEGIN
 END $$"""
 
 # Every query word must match: by its stem, as written, as a prefix (the last word, typed so
-# far) or, with `typos`, as a vocabulary word within the allowed edit distance. Words arrive
-# already split into letters and digits only, so quoting them for to_tsquery is safe.
+# far, once it has MIN_PREFIX letters) or, with `typos`, as a vocabulary word within the allowed
+# edit distance. Words arrive already split into letters and digits only, so quoting them for
+# to_tsquery is safe. A one- or two-letter prefix would match a large share of every lexeme
+# ("c" of "C++", "go"): it costs tens of milliseconds and ranks nothing usefully, so such a
+# word matches as a whole word only.
 _MATCH_QUERY = f"""
 CREATE OR REPLACE FUNCTION {SCHEMA}.match_query(words text[], typos boolean) RETURNS tsquery
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -160,7 +165,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       SELECT plainto_tsquery('russian', n.w)
       UNION ALL SELECT plainto_tsquery('simple', n.w)
       UNION ALL SELECT to_tsquery('simple', '''' || n.w || ''':*')
-        WHERE u.ord = cardinality(words)
+        WHERE u.ord = cardinality(words) AND length(n.w) >= {MIN_PREFIX}
       UNION ALL SELECT plainto_tsquery('simple', v.word)
         FROM (SELECT word FROM {SCHEMA}.words ORDER BY word <-> n.w LIMIT 32) AS v
         CROSS JOIN LATERAL (SELECT CASE WHEN length(n.w) >= 9 THEN 2 ELSE 1 END AS allowed) AS k
