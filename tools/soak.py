@@ -62,9 +62,22 @@ def _rss_mb(pid: int | None) -> float:
         return 0.0
 
 
+def _private_mb(pid: int | None) -> float:
+    """Memory only a process tree itself holds (USS), without the shared pages: for Postgres,
+    what its backends allocated apart from the shared buffers every backend maps."""
+    if pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_full_info().uss for p in [root, *root.children(recursive=True)]) / 2**20
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
 async def take_sample(stack: Stack, load: Load, started: float, seen: int) -> Sample:
     rss = {name: _rss_mb(proc.pid) for name, proc in stack.fleet.procs.items()}
     rss["postgres"] = _rss_mb(stack.postgres.proc.pid if stack.postgres.proc else None)
+    rss["postgres private"] = _private_mb(stack.postgres.proc.pid if stack.postgres.proc else None)
     rss["redis"] = _rss_mb(stack.redis.proc.pid if stack.redis.proc else None)
     async with stack.engine.connect() as conn:
         backlog = int(await conn.scalar(text(
@@ -140,9 +153,10 @@ def report(samples: list[Sample], answers: list[Answer], *, minutes: float, seed
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {psutil.cpu_count()} cores. The fault suite's "
         f"private stack under {mix} (tools/soak.py). Memory is each process's resident "
         "set plus its children's; Postgres's sums its backends, so shared buffers count once per "
-        "backend that touched them. Redis holds the data the load creates plus each finished "
-        "job's result for an hour (the relay's job ids rely on them to refuse a duplicate), so "
-        "it grows with the traffic for the first hour of any run.", "",
+        "backend that touched them; \"postgres private\" counts only the pages no other process "
+        "maps (what the backends allocated themselves). Redis holds the data the load creates "
+        "plus each finished job's result for an hour (the relay's job ids rely on them to refuse "
+        "a duplicate), so it grows with the traffic for the first hour of any run.", "",
         f"Resident memory from the first to the last sample: {growth}. Largest outbox backlog: "
         f"{max((s.backlog for s in samples), default=0)}; largest queue: "
         f"{max((s.queued for s in samples), default=0)}; requests failed (no answer or 5xx): "
