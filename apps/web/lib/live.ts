@@ -11,6 +11,12 @@ import type { ProjectionStatus } from "./types";
 // access token stays in memory and never goes into a URL (ADR 0020). Each event says what to
 // refetch; the stream's ids are sent back as Last-Event-ID on every reconnect, so events that
 // happened while it was down are replayed.
+//
+// One stream per tab (LiveUpdates, mounted once in the providers), and never one that outlives
+// what it serves: it is closed on unmount, on sign-out (before the logout request), and when the
+// page is hidden for good or put in the back/forward cache (`pagehide`), then reopened with its
+// Last-Event-ID if the page comes back (`pageshow`). A stream left open by a page the browser
+// keeps would hold one of the browser's six connections to this origin (ADR 0020).
 
 export type LiveStatus = "off" | "connecting" | "open";
 
@@ -106,13 +112,19 @@ const sleep = (ms: number, signal: AbortSignal) =>
     });
   });
 
+// The tab's one stream, so that signing out can close it before anything else.
+let current: AbortController | null = null;
+
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 15_000;
 
 /** One stream at a time until aborted: reconnects at once after a clean end (the access token
  * expired, the server stopped), with a growing pause after failures. */
-async function follow(client: QueryClient, signal: AbortSignal): Promise<void> {
-  let lastEventId: string | null = null;
+async function follow(
+  client: QueryClient,
+  position: { lastEventId: string | null },
+  signal: AbortSignal,
+): Promise<void> {
   let pause = FIRST_RETRY_MS;
   while (!signal.aborted) {
     setStatus("connecting");
@@ -121,13 +133,13 @@ async function follow(client: QueryClient, signal: AbortSignal): Promise<void> {
       const token = currentAccessToken() ?? (await refreshSession());
       if (!token) throw new Error("signed out");
       const headers: Record<string, string> = { Accept: "text/event-stream", Authorization: `Bearer ${token}` };
-      if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+      if (position.lastEventId) headers["Last-Event-ID"] = position.lastEventId;
       const response = await fetch("/api/me/events", { headers, cache: "no-store", signal });
       if (response.status === 401) await refreshSession();
-      if (response.status === 422) lastEventId = null; // an id the server no longer accepts
+      if (response.status === 422) position.lastEventId = null; // an id the server no longer accepts
       if (response.ok && response.body) {
         for await (const message of readEvents(response.body)) {
-          if (message.id) lastEventId = message.id;
+          if (message.id) position.lastEventId = message.id;
           if (message.event === "ready") {
             setStatus("open");
             pause = FIRST_RETRY_MS;
@@ -144,18 +156,42 @@ async function follow(client: QueryClient, signal: AbortSignal): Promise<void> {
     await sleep(failed ? pause : 100, signal);
     if (failed) pause = Math.min(pause * 2, MAX_RETRY_MS);
   }
-  setStatus("off");
+  // Unless a new stream has taken over (a restart), whose status this is now.
+  if (current === null) setStatus("off");
 }
 
-/** Follows the signed-in person's live events for as long as they are signed in. */
+/** Closes the tab's live stream now (signing out: the stream must not outlive the session). */
+export function stopLiveUpdates(): void {
+  current?.abort();
+  current = null;
+}
+
+/** Follows the signed-in person's live events for as long as they are signed in and the page is
+ * shown. */
 export function LiveUpdates() {
   const client = useQueryClient();
   const signedIn = useSession().status === "authenticated";
   useEffect(() => {
     if (!signedIn) return;
-    const controller = new AbortController();
-    void follow(client, controller.signal);
-    return () => controller.abort();
+    // Kept across a pagehide/pageshow pair, so the reopened stream replays what it missed.
+    const position = { lastEventId: null as string | null };
+    const start = () => {
+      stopLiveUpdates();
+      const controller = new AbortController();
+      current = controller;
+      void follow(client, position, controller.signal);
+    };
+    const resume = (event: PageTransitionEvent) => {
+      if (event.persisted) start();
+    };
+    start();
+    window.addEventListener("pagehide", stopLiveUpdates);
+    window.addEventListener("pageshow", resume);
+    return () => {
+      window.removeEventListener("pagehide", stopLiveUpdates);
+      window.removeEventListener("pageshow", resume);
+      stopLiveUpdates();
+    };
   }, [client, signedIn]);
   return null;
 }
