@@ -26,6 +26,9 @@ app.add_typer(projections, name="projections")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(backup_app, name="backup")
 console = Console()
+# Live event streams never finish on their own: on shutdown uvicorn waits this long for open
+# requests, then cancels them (clients reconnect elsewhere with Last-Event-ID).
+STREAM_GRACE_SECONDS = 3
 
 
 def operator_settings() -> Settings:
@@ -45,12 +48,17 @@ def up(
     read_port: Annotated[int, typer.Option(help="Port of the read API.")] = 8002,
     embedded: Annotated[bool, typer.Option(
         help="Always use embedded Postgres and Redis in the data folder.")] = False,
+    web: Annotated[bool, typer.Option(
+        help="Serve the web app (built first when missing or outdated; needs Node.js).")] = True,
+    web_port: Annotated[int, typer.Option(help="Port of the web app.")] = 3001,
 ) -> None:
-    """Start everything: database, migrations, write API, read API, relay, worker, demo data."""
+    """Start everything: database, migrations, write API, read API, relay, worker, demo data,
+    the web app."""
     from apps.up import Platform
 
     raise typer.Exit(asyncio.run(Platform(
-        write_port=write_port, read_port=read_port, seed=seed, force_embedded=embedded).run()))
+        write_port=write_port, read_port=read_port, seed=seed, force_embedded=embedded,
+        web=web, web_port=web_port).run()))
 
 
 @app.command()
@@ -71,7 +79,8 @@ def serve(
     with multiprocess_metrics(enabled=workers > 1):
         uvicorn.run(factory, factory=True, host=host,
                     port=port or (8001 if api == "write" else 8002), workers=workers,
-                    log_level="info", proxy_headers=False, server_header=False)
+                    log_level="info", proxy_headers=False, server_header=False,
+                    timeout_graceful_shutdown=STREAM_GRACE_SECONDS)
 
 
 @app.command()

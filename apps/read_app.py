@@ -30,8 +30,10 @@ from common.settings import Settings
 from common.tokens import AccessTokenVerifier, load_keys
 from read.deps import ReadResources
 from read.hot_path import KeptCoursePages
+from read.live import LiveHub, closed_on_exit_signals
 from read.routers.billing import router as billing_router
 from read.routers.catalog import router as catalog_router
+from read.routers.events import router as events_router
 from read.routers.learning import router as learning_router
 from read.routers.notifications import router as notifications_router
 from read.routers.reviews import router as reviews_router
@@ -42,6 +44,7 @@ from read.search.postgres import PostgresSearchIndex
 from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
+from read.stores.live import LiveStreams
 from read.stores.notifications import NotificationsReadStore
 from read.stores.page_cache import CoursePageCache
 from read.stores.reviews import ReviewsReadStore
@@ -80,6 +83,7 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
         catalog = timed_store(CatalogReadStore(redis), "catalog")
         pages = CoursePageCache(redis, catalog, seconds=settings.page_cache_seconds,
                                 entries=settings.page_cache_entries)
+        live = LiveHub(redis, max_streams=settings.live_max_streams)
         app.state.resources = ReadResources(
             settings=settings, redis=redis, verifier=AccessTokenVerifier(settings, keys),
             users=timed_store(UsersReadStore(redis), "users"),
@@ -90,13 +94,17 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
             reviews=timed_store(ReviewsReadStore(redis), "reviews"),
             billing=timed_store(BillingReadStore(redis), "billing"),
             teacher=timed_store(TeacherReadStore(redis), "teacher"),
+            live=live, live_streams=LiveStreams(redis),
         )
-        listening = asyncio.create_task(pages.listen())
-        async with sampling_in_worker_processes(lambda: sample_search_pool(search)):
-            yield
-        listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listening
+        listening = [asyncio.create_task(pages.listen()), asyncio.create_task(live.listen())]
+        with closed_on_exit_signals(live):
+            async with sampling_in_worker_processes(lambda: sample_search_pool(search)):
+                yield
+        live.close()
+        for task in listening:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await search.close()
         await redis.aclose()
 
@@ -118,12 +126,13 @@ def create_read_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["GET"],
-                           allow_headers=["Authorization", "X-Consistency-Token"],
+                           allow_headers=["Authorization", "X-Consistency-Token", "Last-Event-ID"],
                            expose_headers=[CONSISTENCY_STATE_HEADER])
     app.include_router(users_router)
     app.include_router(catalog_router)
     app.include_router(learning_router)
     app.include_router(notifications_router)
+    app.include_router(events_router)
     app.include_router(reviews_router)
     app.include_router(billing_router)
     app.include_router(ops.query_router)

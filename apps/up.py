@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -24,6 +25,7 @@ from apps.local_services import (
     start_embedded_redis,
 )
 from apps.seed import seed_demo
+from apps.up_web import WEB_DIR, missing_tools, plan
 from common.net import free_port
 from common.settings import Settings, asyncpg_url
 from common.tokens import load_keys
@@ -31,7 +33,7 @@ from write.migrate import upgrade
 
 console = Console(highlight=False)
 COLOURS = {"write": "cyan", "read": "green", "relay": "magenta", "worker": "yellow",
-           "mail": "blue", "edu": "bold white"}
+           "mail": "blue", "web": "bright_blue", "edu": "bold white"}
 
 
 def say(source: str, text: str) -> None:
@@ -60,6 +62,9 @@ class Platform:
     read_port: int
     seed: bool
     force_embedded: bool
+    web: bool = True
+    web_port: int = 3001
+    web_url: str | None = None
     children: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     services: list[LocalService] = field(default_factory=list)
     pumps: list[asyncio.Task[None]] = field(default_factory=list)
@@ -78,6 +83,8 @@ class Platform:
             if self.seed and not stop.is_set():
                 await seed_demo(f"http://127.0.0.1:{self.write_port}", Settings(**_lower(env)),
                                 log=lambda text: say("edu", text))
+            if self.web and not stop.is_set():
+                await self._start_web(env, stop)
             self._banner(env)
             return await self._supervise(stop)
         finally:
@@ -109,6 +116,8 @@ class Platform:
         say("edu", "migrations applied")
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis.url,
                "DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+        # Mailed links (verification, password reset) open the web app this command serves.
+        env.setdefault("WEB_BASE_URL", f"http://127.0.0.1:{self.web_port}")
         load_keys(Settings(**_lower(env)), need_private=True)  # one key pair for all processes
         sink = None
         if not os.environ.get("SMTP_HOST"):
@@ -129,10 +138,11 @@ class Platform:
             "worker": [*edu, "worker"],
         }
 
-    async def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+    async def _spawn(self, name: str, args: list[str], env: dict[str, str],
+                     cwd: Path | None = None) -> None:
         process = await asyncio.create_subprocess_exec(
             *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, cwd=cwd,
         )
         self.children[name] = process
         self.pumps.append(asyncio.create_task(self._pump(name, process)))
@@ -158,10 +168,47 @@ class Platform:
                         raise RuntimeError(f"{url} did not become ready in {timeout:.0f}s")
                     await asyncio.sleep(0.25)
 
+    async def _start_web(self, env: dict[str, str], stop: asyncio.Event) -> None:
+        """Installs and builds the web app if needed (minutes), then serves it; skipped with the
+        reason when Node.js is missing or a step fails: the APIs serve on without it."""
+        reason = missing_tools(WEB_DIR)
+        if reason:
+            say("web", f"[yellow]not served: {reason}[/]")
+            return
+        web = plan(WEB_DIR, env, port=self.web_port,
+                   read_url=f"http://127.0.0.1:{self.read_port}",
+                   write_url=f"http://127.0.0.1:{self.write_port}")
+        for step, args in web.steps:
+            say("web", f"{step} (the first time takes a few minutes)")
+            code = await self._run_to_end("web", args, web.env, stop, cwd=WEB_DIR)
+            if code != 0:
+                if code is not None:
+                    say("web", f"[red]{step} failed with {code}; the web app is not served[/]")
+                return
+        await self._spawn("web", web.serve, web.env, cwd=WEB_DIR)
+        self.web_url = f"http://127.0.0.1:{self.web_port}"
+
+    async def _run_to_end(self, name: str, args: list[str], env: dict[str, str],
+                          stop: asyncio.Event, cwd: Path) -> int | None:
+        """A child run to completion (its exit status), or None if Ctrl-C came first (it stays
+        among the children, so stopping ends it)."""
+        await self._spawn(name, args, env, cwd=cwd)
+        process = self.children[name]
+        finished, stopping = (asyncio.create_task(process.wait()),
+                              asyncio.create_task(stop.wait()))
+        await asyncio.wait([finished, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not finished.done():
+            return None
+        del self.children[name]
+        return finished.result()
+
     def _banner(self, env: dict[str, str]) -> None:
         say("edu", "[bold green]EduPlatform is up[/]")
         say("edu", f"write API  http://127.0.0.1:{self.write_port}/docs  (commands)")
         say("edu", f"read API   http://127.0.0.1:{self.read_port}/docs  (queries)")
+        if self.web_url:
+            say("edu", f"web app    {self.web_url}")
         settings = Settings(**_lower(env))
         say("edu", f"metrics    http://127.0.0.1:{self.write_port}/metrics, "
                    f"http://127.0.0.1:{self.read_port}/metrics, "
@@ -180,16 +227,23 @@ class Platform:
         return 1
 
     async def _stop_children(self) -> None:
+        # Each child leads its own process group (start_new_session): the group takes along
+        # what it started itself (npm's `next build`, uvicorn's worker processes).
         for process in self.children.values():
             if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
+                _signal_group(process, signal.SIGTERM)
         for name, process in self.children.items():
             try:
                 await asyncio.wait_for(process.wait(), timeout=10)
             except TimeoutError:
                 say("edu", f"{name} did not stop in 10 s; killing it")
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 await process.wait()
+
+
+def _signal_group(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
 
 
 def _lower(env: dict[str, str]) -> dict[str, Any]:

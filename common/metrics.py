@@ -61,6 +61,15 @@ PAGE_CACHE = Counter(
     "Course page reads by outcome: hit (from the read API's memory), miss or bypass (from Redis).",
     ["outcome"],
 )
+LIVE_STREAMS = Gauge(
+    "edu_live_streams_open", "Server-sent event streams open right now, by service.",
+    ["service"], multiprocess_mode="livesum",
+)
+LIVE_EVENTS = Counter(
+    "edu_live_events_sent_total",
+    "Server-sent events written to clients, by kind (notifications, dashboard, projection...).",
+    ["kind"],
+)
 SEARCH_LATENCY = Histogram(
     "edu_search_duration_seconds",
     "Duration of search-index calls by adapter (postgres or meilisearch) and operation.",

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     # the expiry only bounds staleness if an announcement is lost (0 keeps none: ADR 0017).
     page_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
     page_cache_entries: int = Field(default=20_000, ge=0)
+    # Live updates (server-sent events, ADR 0020): open streams per read API process, and the
+    # interval of the keep-alive comments that also re-check the streams for missed wake-ups.
+    live_max_streams: int = Field(default=1000, ge=1)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

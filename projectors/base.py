@@ -31,8 +31,9 @@ class Targets:
 
     generations: Mapping[str, Sequence[int]]
     search: Sequence[SearchTarget] = ()
-    # Whether written document ids are announced to the read APIs' kept pages (ADR 0017). A
-    # rebuild's scan fills a generation nobody reads yet, and its switch announces everything.
+    # Whether written documents are announced: to the read APIs' kept pages (ADR 0017) and to the
+    # people they concern (ADR 0020). The live path announces; a rebuild's scan fills a generation
+    # nobody reads yet (its switch announces everything at once) and changes nothing for anyone.
     announce: bool = True
 
 

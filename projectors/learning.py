@@ -57,6 +57,7 @@ class EnrollmentsProjection(RowDocuments[EnrollmentDoc]):
 
     name = ENROLLMENTS
     id_column = Enrollment.__table__.c.id
+    live_kind = "dashboard"
 
     def handles(self, event: Event) -> bool:
         return isinstance(event, EnrollmentEvent | CourseProgressRecomputed)
@@ -79,3 +80,6 @@ class EnrollmentsProjection(RowDocuments[EnrollmentDoc]):
 
     def entries(self, doc: EnrollmentDoc) -> list[IndexEntry]:
         return enrollment_entries(doc)
+
+    def audience(self, doc: EnrollmentDoc) -> uuid.UUID:
+        return doc.student_id

@@ -35,6 +35,7 @@ class NotificationsProjection(RowDocuments[NotificationDoc]):
 
     name = NOTIFICATIONS
     id_column = _TABLE.c.id
+    live_kind = "notifications"
 
     def handles(self, event: Event) -> bool:
         return isinstance(event, NotificationEvent | LessonAnnounced | NotificationsAllRead)
@@ -62,3 +63,6 @@ class NotificationsProjection(RowDocuments[NotificationDoc]):
 
     def entries(self, doc: NotificationDoc) -> list[IndexEntry]:
         return notification_entries(doc)
+
+    def audience(self, doc: NotificationDoc) -> uuid.UUID:
+        return doc.user_id

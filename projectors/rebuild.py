@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from common.errors import Conflict
 from projectors.base import Projection, Stores, Targets, WritesScans
 from read.stores.documents import DocumentSpace
+from read.stores.live import OPS_AUDIENCE, LiveEvent, publish
 from read.stores.ops import PROJECTION_NAMES_KEY, REBUILD_STATUS_PREFIX
 
 Progress = Callable[[int, int], None]
@@ -34,12 +35,16 @@ class RebuildResult:
 async def publish_progress(stores: Stores, name: str, *, state: str, done: int, total: int,
                            started: float) -> None:
     elapsed = max(time.time() - started, 1e-6)
+    status: dict[str, str | int | float] = {
+        "state": state, "done": done, "total": total, "started_at": started,
+        "updated_at": time.time(), "rate_per_second": round(done / elapsed, 1)}
     async with stores.redis.pipeline(transaction=False) as pipe:
-        pipe.hset(REBUILD_STATUS_PREFIX + name, mapping={
-            "state": state, "done": done, "total": total, "started_at": started,
-            "updated_at": time.time(), "rate_per_second": round(done / elapsed, 1)})
+        pipe.hset(REBUILD_STATUS_PREFIX + name, mapping=status)
         pipe.sadd(PROJECTION_NAMES_KEY, name)  # listed by `status` even after a flush
         await pipe.execute()
+    # The admins' projection panels draw the progress as it goes (strings, like the hash).
+    await publish(stores.redis, [LiveEvent(OPS_AUDIENCE, "projection", {
+        "projection": name, "rebuild": {key: str(value) for key, value in status.items()}})])
 
 
 async def _write_all(projection: Projection, stores: Stores, targets: Targets, *,

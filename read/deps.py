@@ -13,11 +13,13 @@ from common.errors import Forbidden, Unauthorized
 from common.settings import Settings
 from common.tokens import AccessClaims, AccessTokenVerifier
 from read.consistency import parse_token, wait_until_applied
+from read.live import LiveHub
 from read.search.cache import SearchAnswers
 from read.search.port import SearchIndex
 from read.stores.billing import BillingReadStore
 from read.stores.catalog import CatalogReadStore
 from read.stores.learning import LearningReadStore
+from read.stores.live import LiveStreams
 from read.stores.notifications import NotificationsReadStore
 from read.stores.page_cache import CoursePageCache
 from read.stores.reviews import ReviewsReadStore
@@ -42,6 +44,8 @@ class ReadResources:
     billing: BillingReadStore
     teacher: TeacherReadStore
     pages: CoursePageCache
+    live: LiveHub
+    live_streams: LiveStreams
 
 
 def resources_of(request: Request) -> ReadResources:

@@ -227,5 +227,10 @@ async def send(world: World, actor: str, method: str, path: str, *,
                body: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
                api: str = "write") -> httpx.Response:
     client = world.platform.write if api == "write" else world.platform.read
-    return await client.request(method, path, json=body,
-                                headers={**world[actor].headers, **(headers or {})})
+    async with client.stream(method, path, json=body,
+                             headers={**world[actor].headers, **(headers or {})}) as response:
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            # An event stream never ends: its status and headers say whether it was allowed.
+            return httpx.Response(response.status_code, headers=response.headers)
+        await response.aread()
+        return response

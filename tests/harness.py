@@ -75,7 +75,7 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
     # which proxies' X-Forwarded-For to believe), and no Server banner.
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on", proxy_headers=False,
-                                           server_header=False))
+                                           server_header=False, timeout_graceful_shutdown=3))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -43,7 +43,7 @@ end
 # value of ARGV[1], a MessagePack list (one argument instead of one per document: packing
 # arguments one by one cost the rebuild more than building the documents). The ids written are
 # announced on the channel ARGV[2] (unless it is empty) in the same atomic step (a JSON list),
-# for in-memory copies.
+# for in-memory copies, and returned.
 _UPSERT = _META + """
 local values = cmsgpack.unpack(ARGV[1])
 local written = 0
@@ -65,7 +65,7 @@ for i, key in ipairs(KEYS) do
   end
 end
 if written > 0 and ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], cjson.encode(changed)) end
-return written
+return changed
 """
 
 # The children of one parent (a course's lessons) as one versioned unit: a guard key holds the
@@ -246,8 +246,9 @@ class DocumentSpace:
         return bool(written)
 
     async def upsert_many(self, generation: int, items: Sequence[DocumentItem], *,
-                          announce: bool = True) -> None:
+                          announce: bool = True) -> set[str]:
         """The same compare-and-set for many documents: a few script calls in one round trip.
+        Returns the ids written (not refused as stale).
 
         `announce=False` writes a generation no reader has kept pages of (a rebuild's scan).
         """
@@ -260,7 +261,8 @@ class DocumentSpace:
                                   for _, version, doc, entries in chunk]),
                           channel],
                     client=pipe)
-            await pipe.execute()
+            written = await pipe.execute()
+        return {as_str(doc_id) for ids in written for doc_id in ids}
 
     async def replace_children(self, generation: int, groups: Sequence[ChildrenGroup]) -> None:
         """For each (parent id, parent version, children): the parent's complete set of children.

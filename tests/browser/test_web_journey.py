@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.net import free_port
 from common.settings import Settings
-from tests.actors import Actor, admin_of, verified_teacher
+from tests.actors import Actor, admin_of, sign_up, verified_teacher
 from tests.browser.conftest import WEB_DIR, browser_requirements
 from tests.browser.processes import run_bounded, started, stop_group, tail, wait_until_serving
 from tests.harness import Platform, running_platform
@@ -36,6 +36,9 @@ STUDENT = {"email": "maria@example.com", "password": "correct-horse-1", "name": 
            "new_password": "battery-staple-2"}
 # tests.actors.sign_up's password
 TEACHER = {"email": "teacher@example.com", "password": "correct-horse-1", "name": "Tom Teacher"}
+# tests.actors.admin_of's account; the teacher signs up and waits for an admin's verification.
+ADMIN = {"email": "root@example.com", "password": "admin-pass-123", "name": "Root"}
+PENDING_TEACHER = {"email": "new.teacher@example.com", "name": "Nina Newteacher"}
 PAID_TITLE = "Python for Data Analysis"
 # Short-lived access tokens (the least the settings allow), so the app's silent renewal runs
 # during the journey.
@@ -61,6 +64,7 @@ async def seed_courses(platform: Platform) -> dict[str, str]:
     Python course and a course on something else."""
     admin = await admin_of(platform)
     teacher = await verified_teacher(platform, admin, TEACHER["email"], TEACHER["name"])
+    await sign_up(platform, PENDING_TEACHER["email"], role="teacher", name=PENDING_TEACHER["name"])
     category = await admin.command("POST", "/api/categories", json={"name": "Programming"},
                                    expect=201)
     paid = await course(teacher, PAID_TITLE, category=category.json()["id"], price="49.90",
@@ -149,6 +153,8 @@ async def test_student_and_teacher_journeys_in_the_browser(web_build: None, sett
             journey_env = {**os.environ, "WEB_URL": web_url, "CHROMIUM_PATH": CHROMIUM,
                            "SCREENSHOT_DIR": str(screenshots), "PAID_COURSE_ID": courses["paid"],
                            "STUDENT": json.dumps(STUDENT), "TEACHER": json.dumps(TEACHER),
+                           "ADMIN": json.dumps(ADMIN),
+                           "PENDING_TEACHER": json.dumps(PENDING_TEACHER),
                            "ACCESS_TOKEN_SECONDS": str(ACCESS_TOKEN_SECONDS)}
             try:
                 async with started(["node", "tests/journey.mjs"], cwd=WEB_DIR, env=journey_env,
@@ -163,11 +169,12 @@ async def test_student_and_teacher_journeys_in_the_browser(web_build: None, sett
                 f"--- next\n{tail(server_log)}"
             assert journey.returncode == 0, report
             assert output[-1] == "journey complete", report
+            print("\n".join(line for line in output if line.startswith("latency:")))
 
         await the_platform_saw_it(platform, courses["paid"])
     shots = sorted(p.name for p in screenshots.glob("*.png"))
     for page in ("home", "search", "course", "checkout", "learn", "dashboard", "notifications",
-                 "studio"):
+                 "studio", "admin-users", "admin-categories", "admin-projections"):
         assert {f"{page}-desktop.png", f"{page}-phone.png"} <= set(shots), shots
 
 
@@ -185,8 +192,20 @@ async def the_platform_saw_it(platform: Platform, paid: str) -> None:
         (paid, 100)]
     payments = (await read.get("/api/me/payments", headers=auth)).json()["items"]
     assert sorted(p["status"] for p in payments) == ["declined", "succeeded"]
-    reviews = (await read.get(f"/api/courses/{paid}/reviews")).json()["items"]
-    assert [(r["author_name"], r["rating"]) for r in reviews] == [(STUDENT["name"], 4)]
+    # Posted and edited by the student, then hidden by the admin.
+    assert (await read.get(f"/api/courses/{paid}/reviews")).json()["items"] == []
+    users = (await read.get("/api/admin/users", params={"q": "new.teacher"},
+                            headers=await admin_auth(platform))).json()["items"]
+    assert [(u["role"], u["teacher_verified"]) for u in users] == [("teacher", True)]
+    categories = (await read.get("/api/categories")).json()
+    assert sorted(c["name"] for c in categories) == ["Design", "Programming"]
     found = (await read.get("/api/courses", params={"q": "rust"})).json()["items"]
     assert [(c["title"], c["teacher_name"], c["lessons_count"]) for c in found] == [
         ("Rust for Beginners", TEACHER["name"], 1)]
+
+
+async def admin_auth(platform: Platform) -> dict[str, str]:
+    login = await platform.write.post("/api/auth/login", json={
+        "email": ADMIN["email"], "password": ADMIN["password"]})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}

@@ -240,6 +240,7 @@ READS = [
     read("/api/me/courses/{course_id}/progress", STUDENT,
          lambda w: f"/api/me/courses/{w.free}/progress", refusal=(404, "not_enrolled")),
     read("/api/me/notifications", SIGNED_IN, lambda w: "/api/me/notifications"),
+    read("/api/me/events", SIGNED_IN, lambda w: "/api/me/events"),
     read("/api/courses/{course_id}/reviews", EVERYONE, lambda w: f"/api/courses/{w.free}/reviews"),
     read("/api/me/payments", SIGNED_IN, lambda w: "/api/me/payments"),
     read("/api/payments/{payment_id}", frozenset({"student", "admin"}),
@@ -258,7 +259,7 @@ def test_every_operation_of_both_apis_has_a_row(settings: Settings) -> None:
                                    ("read", create_read_app(settings)))
                   for path, methods in app.openapi()["paths"].items() for method in methods}
     assert {(row.api, row.method, row.route) for row in ROWS} == operations
-    assert len(operations) == 51
+    assert len(operations) == 52
 
 
 @pytest.mark.parametrize("actor", ACTORS)

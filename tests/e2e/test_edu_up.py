@@ -82,6 +82,13 @@ async def run_up(env: dict[str, str], log: Path, *extra: str) -> tuple[dict[str,
     return seen, code
 
 
+def path_without(*programs: str) -> str:
+    """PATH less the folders holding any of the programs."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(folder for folder in folders
+                           if not any((Path(folder) / p).exists() for p in programs))
+
+
 def base_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "JWT_PRIVATE_KEY")}
@@ -99,12 +106,15 @@ async def test_edu_up_with_given_servers(settings: Settings, tmp_path: Path) -> 
     await client.flushdb()
     await client.aclose()
 
-    env = {**base_env(tmp_path), "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    # No Node.js on the PATH: the platform comes up without the web app and says why.
+    env = {**base_env(tmp_path), "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+           "PATH": path_without("node", "npm")}
     log = tmp_path / "up.log"
     seen, code = await run_up(env, log)
     output = log.read_text(errors="replace")
     assert "postgres (env)" in output
     assert "redis (env)" in output
+    assert "web | not served: Node.js and npm are not installed" in output
     assert seen["me"]["role"] == "admin"  # type: ignore[index]
     assert seen["users"]["total"] == 5  # type: ignore[index]
     assert seen["courses"]["total"] == 2  # type: ignore[index]  # the demo catalog is searchable
@@ -114,7 +124,7 @@ async def test_edu_up_with_given_servers(settings: Settings, tmp_path: Path) -> 
 @pytest.mark.timeout(300)
 async def test_edu_up_embedded_without_any_server(tmp_path: Path) -> None:
     log = tmp_path / "up.log"
-    seen, code = await run_up(base_env(tmp_path), log, "--embedded")
+    seen, code = await run_up(base_env(tmp_path), log, "--embedded", "--no-web")
     output = log.read_text(errors="replace")
     assert "postgres (embedded)" in output
     assert "redis (embedded)" in output

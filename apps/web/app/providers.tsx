@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 
 import { SessionRestorer } from "@/lib/auth";
+import { LiveUpdates } from "@/lib/live";
 
 export function Providers({ children }: { children: ReactNode }) {
   // One client per browser session, created on first render (never shared between requests).
@@ -16,6 +17,7 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={client}>
       <SessionRestorer />
+      <LiveUpdates />
       {children}
     </QueryClientProvider>
   );

@@ -6,16 +6,18 @@ import { useRouter } from "next/navigation";
 
 import { api } from "@/lib/api-client";
 import { useAuthActions, useMe } from "@/lib/auth";
+import { useLiveStatus } from "@/lib/live";
 import type { Inbox } from "@/lib/types";
 
-// Until server-sent events arrive, the bell asks every few seconds.
-const BELL_POLL_MS = 5_000;
+// Live events refresh the bell; only while they cannot flow does it ask every few seconds.
+const FALLBACK_POLL_MS = 5_000;
 
 function Bell() {
+  const live = useLiveStatus();
   const { data } = useQuery({
     queryKey: ["notifications", "unread-count"],
     queryFn: () => api<Inbox>("/api/me/notifications?unread=true&limit=1"),
-    refetchInterval: BELL_POLL_MS,
+    refetchInterval: live === "open" ? false : FALLBACK_POLL_MS,
     staleTime: 0,
   });
   const unread = data?.unread ?? 0;
@@ -25,6 +27,7 @@ function Bell() {
       className="relative inline-flex items-center rounded px-2 py-1 hover:text-brand-700"
       aria-label={unread > 0 ? `Notifications, ${unread} unread` : "Notifications"}
       data-testid="bell"
+      data-live={live}
     >
       <svg aria-hidden="true" viewBox="0 0 24 24" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth="2">
         <path d="M18 8a6 6 0 1 0-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 0 1-3.4 0" />
@@ -62,6 +65,13 @@ export function UserNav() {
   }
   return (
     <>
+      {me?.role === "admin" ? (
+        <li>
+          <Link href="/admin" className="hover:text-brand-700">
+            Admin
+          </Link>
+        </li>
+      ) : null}
       {me?.role === "teacher" ? (
         <li>
           <Link href="/studio" className="hover:text-brand-700">

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 
 import { ApiError, api } from "./api-client";
+import { stopLiveUpdates } from "./live";
 import { acceptTokens, endSession, refreshSession, useSession } from "./session";
 import type { Me } from "./types";
 
@@ -49,6 +50,9 @@ export function useAuthActions() {
       acceptTokens(answer);
     },
     async logout(): Promise<void> {
+      // The live stream goes first: it must not outlive the session, nor hold a connection the
+      // logout request waits for.
+      stopLiveUpdates();
       try {
         await api<void>("/api/auth/logout", { method: "POST", auth: false });
       } finally {

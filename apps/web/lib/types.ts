@@ -208,3 +208,31 @@ export interface TeacherCoursesPage {
   totals: CourseStats;
   next_cursor: string | null;
 }
+
+// The admin area (GET /api/admin/users, GET /api/ops/projections).
+
+export interface AdminUser extends Me {
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface UserList {
+  items: AdminUser[];
+  total: number;
+  next_cursor: string | null;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  last_seq: number | null;
+  last_type: string | null;
+  last_applied_at: number | null;
+  last_lag_seconds: number | null;
+  applied_total: number;
+  outbox_backlog: number;
+  queued_jobs: number;
+  dead_letters: number;
+  /** The last rebuild, as the worker reports it: state, done, total, rate_per_second, … */
+  rebuild: Record<string, string>;
+}

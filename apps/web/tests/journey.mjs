@@ -2,10 +2,14 @@
 // `next start` and a real platform. It needs the mailed verification link: it prints
 // `@@mail {"to", "subject", "page"}` and reads `{"link"}` back on stdin.
 //
-// Then the student resets the password by the mailed link, and a verified teacher creates a course in the studio, publishes it and finds it in search.
+// Then the student resets the password by the mailed link, a verified teacher creates a course in
+// the studio, publishes it and finds it in search, and an admin verifies a waiting teacher, adds a
+// category, hides a review and rebuilds a projection (tests/admin.mjs).
 //
-// Environment: WEB_URL, CHROMIUM_PATH, SCREENSHOT_DIR, PAID_COURSE_ID, STUDENT and TEACHER (JSON:
-// email, password, name), ACCESS_TOKEN_SECONDS (the platform's access-token lifetime). The last line printed on success is "journey complete".
+// Environment: WEB_URL, CHROMIUM_PATH, SCREENSHOT_DIR, PAID_COURSE_ID, STUDENT, TEACHER, ADMIN and
+// PENDING_TEACHER (JSON: email, password, name), ACCESS_TOKEN_SECONDS (the platform's access-token
+// lifetime). The last line printed on success is "journey complete"; a line "latency: …" gives
+// the time from a command's answer to the bell's change.
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,17 +17,21 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
+import { adminIsForbidden, adminJourney } from "./admin.mjs";
+
 const WEB_URL = process.env.WEB_URL.replace(/\/$/, "");
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
 const PAID = process.env.PAID_COURSE_ID;
 const STUDENT = JSON.parse(process.env.STUDENT);
 const TEACHER = JSON.parse(process.env.TEACHER);
+const ADMIN = JSON.parse(process.env.ADMIN);
+const PENDING_TEACHER = JSON.parse(process.env.PENDING_TEACHER);
 const PAID_TITLE = "Python for Data Analysis";
 const TIMEOUT_MS = 20_000;
 const ACCESS_TOKEN_SECONDS = Number(process.env.ACCESS_TOKEN_SECONDS ?? 900);
-// The bell and the inbox poll every 5 s; the completion notification is made by the worker.
-const NOTIFICATION_TIMEOUT_MS = 40_000;
+// The completion notification is made by the worker and announced as a live event.
+const NOTIFICATION_TIMEOUT_MS = 20_000;
 const ANSWER_TIMEOUT_MS = 30_000;
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -111,11 +119,15 @@ async function silentRefresh(page) {
     new URL(response.url()).pathname === "/api/auth/refresh" && response.request().method() === "POST";
   const renewed = await page.waitForResponse(isRefresh, { timeout: ACCESS_TOKEN_SECONDS * 1000 + TIMEOUT_MS });
   check(renewed.status() === 200, "the access token is renewed before it expires, without a reload");
-  const poll = await page.waitForResponse(
-    (response) => new URL(response.url()).pathname === "/api/me/notifications",
+  // The read API ends the live stream when the old token expires; the app reconnects at once.
+  const stream = await page.waitForResponse(
+    (response) => new URL(response.url()).pathname === "/api/me/events",
     { timeout: TIMEOUT_MS },
   );
-  check(poll.status() === 200, "the next request uses the renewed token");
+  check(
+    stream.status() === 200 && stream.request().headers()["last-event-id"] !== undefined,
+    "the live stream reconnects with the renewed token and its Last-Event-ID",
+  );
 }
 
 async function waitForResults(page) {
@@ -183,7 +195,11 @@ async function studyEveryLesson(page) {
     if (title === "Cleaning data") {
       check((await page.locator('iframe[title="Lesson video"]').count()) === 1, "the lesson's video is embedded");
     }
-    await page.getByRole("button", { name: "Mark complete" }).click();
+    if (next === null) {
+      await completeAndHearOfIt(page);
+    } else {
+      await page.getByRole("button", { name: "Mark complete" }).click();
+    }
     await page.getByText("Completed ✓").waitFor();
     if (next) {
       await page.getByRole("button", { name: "Next →" }).click();
@@ -198,6 +214,26 @@ async function studyEveryLesson(page) {
   check(true, "previous goes back a lesson");
   await page.getByRole("button", { name: "Next →" }).click();
   await heading.filter({ hasText: "Plotting" }).waitFor();
+}
+
+/** The last lesson's completion makes a notification: the bell's count rises with no reload and
+ * no poll (the bell polls only while live events cannot flow). */
+async function completeAndHearOfIt(page) {
+  await page.locator('[data-testid="bell"][data-live="open"]').waitFor();
+  const before = await page.evaluate(() => Number(document.querySelector('[data-testid="unread-count"]')?.textContent ?? 0));
+  const answered = page.waitForResponse(
+    (response) => /\/api\/lessons\/[^/]+\/complete$/.test(new URL(response.url()).pathname),
+  );
+  await page.getByRole("button", { name: "Mark complete" }).click();
+  await answered;
+  const committed = Date.now();
+  await page.waitForFunction(
+    (count) => Number(document.querySelector('[data-testid="unread-count"]')?.textContent ?? 0) > count,
+    before,
+    { timeout: NOTIFICATION_TIMEOUT_MS },
+  );
+  console.log(`latency: command answered -> bell updated in the browser: ${Date.now() - committed} ms`);
+  check(true, `the bell's count rises from ${before} without a reload`);
 }
 
 async function completionNotification(page) {
@@ -221,6 +257,7 @@ async function dashboard(page) {
   const done = page.locator('section[aria-labelledby="completed"] [data-testid="dashboard-course"]');
   await done.filter({ hasText: PAID_TITLE }).waitFor();
   check((await done.getByTestId("progress-percent").textContent()) === "100%", "the dashboard lists the course as completed, 100%");
+  await adminIsForbidden(page, { WEB_URL }, check);
 }
 
 async function review(page) {
@@ -441,7 +478,10 @@ async function main() {
     const context = await browser.newContext({ viewport: DESKTOP });
     context.setDefaultTimeout(TIMEOUT_MS);
     const watch = (page) => {
-      page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      page.on("pageerror", (error) => {
+        pageErrors.push(`${page.url()}: ${error.message}`);
+        console.log(`page error at ${page.url()}: ${error.message}`); // where in the journey
+      });
       page.on("dialog", (dialog) => void dialog.dismiss());
     };
     const page = await context.newPage();
@@ -462,6 +502,7 @@ async function main() {
     await logOut(phonePage);
     await resetPassword(phonePage);
     await teacherPublishes(phonePage);
+    await adminJourney(phonePage, { WEB_URL, ADMIN, PENDING_TEACHER, PAID_TITLE, SCREENSHOT_DIR }, check);
     check(pageErrors.length === 0, `no script error in any page ${pageErrors.join("; ")}`);
   } finally {
     await browser.close().catch(() => {});

@@ -7,16 +7,19 @@ import { RequireLogin } from "@/components/student/RequireLogin";
 import { ErrorNotice } from "@/components/ui/forms";
 import { api } from "@/lib/api-client";
 import { formatDate } from "@/lib/format";
+import { useLiveStatus } from "@/lib/live";
 import type { Inbox } from "@/lib/types";
 
-const POLL_MS = 5_000;
+// Live events refresh the inbox; only while they cannot flow does it ask every few seconds.
+const FALLBACK_POLL_MS = 5_000;
 
 function List() {
   const client = useQueryClient();
+  const live = useLiveStatus();
   const inbox = useQuery({
     queryKey: ["notifications", "list"],
     queryFn: () => api<Inbox>("/api/me/notifications?limit=50"),
-    refetchInterval: POLL_MS,
+    refetchInterval: live === "open" ? false : FALLBACK_POLL_MS,
     staleTime: 0,
   });
   const refresh = () => client.invalidateQueries({ queryKey: ["notifications"] });

@@ -54,6 +54,7 @@ async function forward(request: NextRequest): Promise<Response> {
       body: hasBody ? await request.arrayBuffer() : undefined,
       redirect: "manual",
       cache: "no-store",
+      // Aborted when the browser goes away, so an event stream's upstream ends with it.
       signal: request.signal,
     });
   } catch {
@@ -67,7 +68,14 @@ async function forward(request: NextRequest): Promise<Response> {
   upstream.headers.forEach((value, name) => {
     if (!DROPPED_RESPONSE_HEADERS.has(name)) responseHeaders.append(name, value);
   });
-  // The body is streamed through, so server-sent events keep flowing.
+  // The body is streamed through, so server-sent events keep flowing. A stream never finishes,
+  // so its connection is not kept alive for reuse: when the page cancels it, a browser would
+  // otherwise try to read the rest of the body to reuse the socket ("draining") and keep one of
+  // its six connections to this origin busy meanwhile; with `Connection: close` the cancel
+  // closes the socket at once (and request.signal then ends the upstream stream).
+  if (upstream.headers.get("content-type")?.startsWith("text/event-stream")) {
+    responseHeaders.set("connection", "close");
+  }
   return new Response(upstream.body, {
     status: upstream.status,
     statusText: upstream.statusText,
