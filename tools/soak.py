@@ -51,34 +51,27 @@ class Sample:
     p99_ms: float
 
 
-def _rss_mb(pid: int | None) -> float:
-    """Resident memory of a process and its children (Postgres's backends, uvicorn's worker)."""
+def _tree_mb(pid: int | None, *, private: bool = False) -> float:
+    """Memory of a process and its children (Postgres's backends, uvicorn's worker): resident,
+    or with `private` only the pages no other process maps (USS; for Postgres, what its backends
+    allocated apart from the shared buffers every backend maps)."""
     if pid is None:
         return 0.0
     try:
         root = psutil.Process(pid)
-        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
-    except psutil.NoSuchProcess:
-        return 0.0
-
-
-def _private_mb(pid: int | None) -> float:
-    """Memory only a process tree itself holds (USS), without the shared pages: for Postgres,
-    what its backends allocated apart from the shared buffers every backend maps."""
-    if pid is None:
-        return 0.0
-    try:
-        root = psutil.Process(pid)
-        return sum(p.memory_full_info().uss for p in [root, *root.children(recursive=True)]) / 2**20
+        tree = [root, *root.children(recursive=True)]
+        return sum(p.memory_full_info().uss if private else p.memory_info().rss
+                   for p in tree) / 2**20
     except psutil.NoSuchProcess:
         return 0.0
 
 
 async def take_sample(stack: Stack, load: Load, started: float, seen: int) -> Sample:
-    rss = {name: _rss_mb(proc.pid) for name, proc in stack.fleet.procs.items()}
-    rss["postgres"] = _rss_mb(stack.postgres.proc.pid if stack.postgres.proc else None)
-    rss["postgres private"] = _private_mb(stack.postgres.proc.pid if stack.postgres.proc else None)
-    rss["redis"] = _rss_mb(stack.redis.proc.pid if stack.redis.proc else None)
+    postgres = stack.postgres.proc.pid if stack.postgres.proc else None
+    rss = {name: _tree_mb(proc.pid) for name, proc in stack.fleet.procs.items()}
+    rss["postgres"] = _tree_mb(postgres)
+    rss["postgres private"] = _tree_mb(postgres, private=True)
+    rss["redis"] = _tree_mb(stack.redis.proc.pid if stack.redis.proc else None)
     async with stack.engine.connect() as conn:
         backlog = int(await conn.scalar(text(
             "SELECT count(*) FROM outbox.events WHERE dispatched_at IS NULL")) or 0)
