@@ -18,9 +18,9 @@ from redis.asyncio import Redis
 from common.errors import Unavailable
 from common.metrics import LIVE_STREAMS
 from read.stores.live import WAKE_CHANNEL
+from read.stores.subscriptions import follow_forever
 
 log = logging.getLogger("edu.read.live")
-RECONNECT_SECONDS = 1.0
 
 
 class LiveHub:
@@ -86,15 +86,9 @@ class LiveHub:
 
     async def listen(self) -> None:
         """Follows the wake-up channel until cancelled, resubscribing after any break."""
-        while True:
-            try:
-                await self._follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("live wake-ups interrupted: %s", exc)
-            self._wake_all()  # each stream reads what it may have missed
-            await asyncio.sleep(RECONNECT_SECONDS)
+        # After a break each stream reads what it may have missed.
+        await follow_forever(self._follow, after_break=self._wake_all, what="live wake-ups",
+                             log=log)
 
     async def _follow(self) -> None:
         pubsub = self._redis.pubsub()

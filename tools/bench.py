@@ -60,6 +60,7 @@ from tools.bench_learning import (
     start_processors,
     tear_down,
 )
+from tools.public_args import public_args
 
 # The paths phase, in this order; the names are those of tools.bench_catalog's and
 # tools.bench_learning's choosers.
@@ -308,7 +309,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                        args.data_dir, bench.env, named)
             profiles.append(asdict(result))
         sampler.cancel()
-        return {"command": " ".join(["edu bench", *args.argv]),
+        return {"command": " ".join(["edu bench", *public_args(args.argv)]),
                 "settings": {k: v for k, v in vars(args).items() if k not in ("out", "data_dir", "argv")},
                 "machine": await machine_facts(bench.settings), "seed": seed, "paths": paths,
                 "profiles": profiles, "timeline": asdict(timeline)}

@@ -40,6 +40,7 @@ from read.stores.documents import PREFIX
 from read.stores.ops import REBUILD_STATUS_PREFIX
 from tools import seed_data as words
 from tools.loadgen import LoadClient
+from tools.public_args import public_args
 from tools.seed import bulk_seed
 from write.migrate import upgrade
 
@@ -791,7 +792,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             console.print(f"  rebuild: {rebuild['projections']}, peak RSS "
                           f"{rebuild['peak_rss_mb']} MB")
         loads = await load_endpoints(bench, args, args.data_dir)
-        return {"command": "python -m tools.bench_catalog " + " ".join(_public_args(sys.argv[1:])),
+        return {"command": "python -m tools.bench_catalog " + " ".join(public_args(sys.argv[1:])),
                 "settings": {k: v for k, v in vars(args).items() if k not in ("out", "data_dir")},
                 "machine": await machine_facts(bench.settings), "seed": seed, "rebuild": rebuild,
                 "load": [asdict(result) for result in loads]}
@@ -819,20 +820,6 @@ async def drop_read_models(settings: Settings) -> None:
             await redis.set(MARKER_KEY, "tools.bench_catalog")
     finally:
         await redis.aclose()
-
-
-def _public_args(argv: list[str]) -> list[str]:
-    """The command line without the folders (machine paths stay out of the committed report)."""
-    kept: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in ("--out", "--data-dir"):
-            skip = True
-        elif not arg.startswith(("--out=", "--data-dir=")):
-            kept.append(arg)
-    return kept
 
 
 def main(argv: list[str] | None = None) -> None:

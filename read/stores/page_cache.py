@@ -15,7 +15,6 @@ the change announcements the document scripts publish in the same atomic step as
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -29,9 +28,9 @@ from redis.asyncio import Redis
 from common.metrics import PAGE_CACHE
 from read.stores.catalog import CATEGORIES, COURSES, CatalogReadStore
 from read.stores.documents import DocumentSpace
+from read.stores.subscriptions import follow_forever
 
 log = logging.getLogger("edu.read.pages")
-RECONNECT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -113,15 +112,8 @@ class CoursePageCache:
         """Follows the announcements until cancelled, resubscribing after any break."""
         if not self.enabled:
             return
-        while True:
-            try:
-                await self._follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("course page announcements interrupted: %s", exc)
-            self._stop_serving()
-            await asyncio.sleep(RECONNECT_SECONDS)
+        await follow_forever(self._follow, after_break=self._stop_serving,
+                             what="course page announcements", log=log)
 
     async def _follow(self) -> None:
         pubsub = self._redis.pubsub()
