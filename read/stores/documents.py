@@ -42,8 +42,8 @@ end
 # Many documents, each written unless a same-or-newer version is stored: KEYS[i] gets the i-th
 # value of ARGV[1], a MessagePack list (one argument instead of one per document: packing
 # arguments one by one cost the rebuild more than building the documents). The ids written are
-# announced on the channel ARGV[2] (unless it is empty) in the same atomic step (a JSON list),
-# for in-memory copies, and returned.
+# announced on the channel ARGV[2] in the same atomic step (a JSON list), for in-memory copies,
+# and returned. With ARGV[2] empty (a rebuild's scan: nobody to tell) only their number is.
 _UPSERT = _META + """
 local values = cmsgpack.unpack(ARGV[1])
 local written = 0
@@ -64,7 +64,8 @@ for i, key in ipairs(KEYS) do
     changed[written] = string.match(key, ':doc:(.*)$')
   end
 end
-if written > 0 and ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], cjson.encode(changed)) end
+if ARGV[2] == '' then return written end
+if written > 0 then redis.call('PUBLISH', ARGV[2], cjson.encode(changed)) end
 return changed
 """
 
@@ -248,9 +249,10 @@ class DocumentSpace:
     async def upsert_many(self, generation: int, items: Sequence[DocumentItem], *,
                           announce: bool = True) -> set[str]:
         """The same compare-and-set for many documents: a few script calls in one round trip.
-        Returns the ids written (not refused as stale).
+        Returns the ids written (not refused as stale) and announced.
 
-        `announce=False` writes a generation no reader has kept pages of (a rebuild's scan).
+        `announce=False` writes a generation no reader has kept pages of (a rebuild's scan): it
+        announces nothing and returns no ids (sparing the scan a reply per document).
         """
         channel = self.changes_channel if announce else ""
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -262,7 +264,7 @@ class DocumentSpace:
                           channel],
                     client=pipe)
             written = await pipe.execute()
-        return {as_str(doc_id) for ids in written for doc_id in ids}
+        return {as_str(doc_id) for ids in written for doc_id in ids} if announce else set()
 
     async def replace_children(self, generation: int, groups: Sequence[ChildrenGroup]) -> None:
         """For each (parent id, parent version, children): the parent's complete set of children.

@@ -196,3 +196,15 @@ async def _category_name(cache: CoursePageCache) -> str:
 async def _read_again(cache: CoursePageCache, catalog: CountingCatalog, reads: int) -> bool:
     await title(cache)
     return catalog.reads > reads
+
+
+async def test_a_write_returns_the_ids_it_wrote_and_announced(redis: Redis) -> None:
+    space = DocumentSpace(redis, COURSES)
+    assert await space.upsert_many(1, [(str(COURSE), 2, encode(page("New")), [])]) == {str(COURSE)}
+    # The same or an older version is refused: nothing written, nothing to tell anyone.
+    assert await space.upsert_many(1, [(str(COURSE), 2, encode(page("Again")), [])]) == set()
+    assert await space.upsert_many(1, [(str(COURSE), 1, encode(page("Old")), [])]) == set()
+    # A rebuild's scan writes but neither announces nor returns ids.
+    assert await space.upsert_many(3, [(str(COURSE), 1, encode(page("Scan")), [])],
+                                   announce=False) == set()
+    assert [doc["title"] for doc in await space.get_many(3, [str(COURSE)])] == ["Scan"]
